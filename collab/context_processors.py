@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from collab.models import Membership
+from collab.permissions import CAPABILITIES, Cap
+
+
+def organisation(request: HttpRequest) -> dict[str, Any]:
+    membership = getattr(request, "membership", None)
+    caps = (
+        {cap.value: membership.role in roles for cap, roles in CAPABILITIES.items()}
+        if membership is not None
+        else {cap.value: False for cap in Cap}
+    )
+    user = getattr(request, "user", None)
+    my_memberships = SimpleLazyObject(
+        lambda: list(Membership.objects.filter(user=user, is_active=True).select_related("org").order_by("org__name"))
+        if user is not None and user.is_authenticated
+        else []
+    )
+    return {"org": getattr(request, "org", None), "membership": membership, "caps": caps, "my_memberships": my_memberships}

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from collab.models import Membership, Organisation, Role, Team, Topology
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(label=_("Short name (slug)"), max_length=64, required=False,
+                           help_text=_("Used in links; made from the name when left empty."))
+    topology = forms.ChoiceField(label=_("Topology"), choices=Topology.choices,
+                                 help_text=_("Team Topologies: how this team interacts with the others."))
+
+
+class TeamEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    topology = forms.ChoiceField(label=_("Topology"), choices=Topology.choices)
+
+
+class TeamMemberForm(forms.Form):
+    membership = forms.ModelChoiceField(label=_("Person"), queryset=Membership.objects.none())
+    role = forms.ChoiceField(label=_("Role in the team"), choices=Role.choices)
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["membership"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Membership.objects.filter(org=org, is_active=True).select_related("user").order_by("user__name")
+        field.label_from_instance = lambda m: f"{m.user.name or m.user.email} · {m.get_role_display()}"
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ENGINEER)
+    team = forms.ModelChoiceField(label=_("Team (optional)"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["team"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Team.objects.filter(org=org).order_by("name")
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ("name", "time_zone", "language")
+
+    def clean_time_zone(self) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        value = self.cleaned_data["time_zone"]
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise forms.ValidationError(_("Unknown time zone; use an IANA name such as Europe/Paris.")) from exc
+        return value
+
+
+class AcceptInvitationForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        from django.contrib.auth.password_validation import validate_password
+
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif data.get("password1"):
+            try:
+                validate_password(data["password1"])
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

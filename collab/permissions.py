@@ -1,0 +1,62 @@
+"""What each role may do. One table, read by views (`require`) and templates (`can`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+
+from collab.models import Role
+
+if TYPE_CHECKING:
+    from collab.models import Membership
+
+LEADERSHIP = {Role.VP_PRODUCT, Role.CPO, Role.CTO, Role.CEO}
+PRODUCT_LEADERSHIP = {Role.VP_PRODUCT, Role.CPO, Role.CEO}
+
+
+class Cap(StrEnum):
+    MANAGE_ORG = "manage_org"  # settings, invitations, glossary, templates, API tokens, targets
+    MANAGE_TEAMS = "manage_teams"  # create teams, add members
+    EDIT_FEATURES = "edit_features"  # create features, edit any spec (team PM/TL also edit their own)
+    CONTRIBUTE = "contribute"  # add sync items, decisions, action items, work conflicts
+    FACILITATE = "facilitate"  # start and run a sync
+    DECIDE_ESCALATIONS = "decide_escalations"
+    RECOMPUTE = "recompute"  # recompute metrics now, import data
+    READ = "read"
+
+
+CAPABILITIES: dict[Cap, set[str]] = {
+    Cap.MANAGE_ORG: {Role.PRODUCT_OPS, *LEADERSHIP},
+    Cap.MANAGE_TEAMS: {Role.PRODUCT_OPS, Role.ENGINEERING_MANAGER, *LEADERSHIP},
+    Cap.EDIT_FEATURES: {Role.PM, Role.TECH_LEAD, Role.PRODUCT_OPS, *PRODUCT_LEADERSHIP},
+    Cap.CONTRIBUTE: {r.value for r in Role} - {Role.VIEWER},
+    Cap.FACILITATE: {Role.PM, Role.ENGINEERING_MANAGER, Role.PRODUCT_OPS, Role.TECH_LEAD, *LEADERSHIP},
+    Cap.DECIDE_ESCALATIONS: {Role.PM, Role.TECH_LEAD, *LEADERSHIP},
+    Cap.RECOMPUTE: {Role.PRODUCT_OPS, *LEADERSHIP},
+    Cap.READ: {r.value for r in Role},
+}
+
+
+def can(membership: Membership | None, cap: Cap | str) -> bool:
+    if membership is None or not membership.is_active:
+        return False
+    return membership.role in CAPABILITIES[Cap(cap)]
+
+
+def require(cap: Cap) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """View decorator: 403 unless the caller's membership has the capability."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not can(getattr(request, "membership", None), cap):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from metrics import views
+
+app_name = "metrics"
+
+urlpatterns = [
+    path("dashboards/", views.overview, name="overview"),
+]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from rituals import models
+
+
+class TemplateSectionInline(admin.TabularInline):
+    model = models.TemplateSection
+    extra = 0
+
+
+@admin.register(models.RitualTemplate)
+class RitualTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "ritual", "org")
+    inlines = (TemplateSectionInline,)
+
+
+class SyncSectionInline(admin.TabularInline):
+    model = models.SyncSection
+    extra = 0
+
+
+@admin.register(models.Sync)
+class SyncAdmin(admin.ModelAdmin):
+    list_display = ("key", "ritual", "team", "scheduled_at", "status")
+    list_filter = ("org", "ritual", "status")
+    inlines = (SyncSectionInline,)
+
+
+@admin.register(models.Conflict)
+class ConflictAdmin(admin.ModelAdmin):
+    list_display = ("key", "title", "team", "category", "opened_at", "resolved_at")
+    list_filter = ("org", "category")
+
+
+@admin.register(models.Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ("key", "title", "level", "opened_at", "decided_at")
+    list_filter = ("org", "level")
+
+
+for model in (models.TemplateSection, models.SyncSchedule, models.SyncSection, models.SyncItem, models.Decision,
+              models.ActionItem, models.ConflictSession, models.Obstacle, models.OneOnOne, models.PostMortem,
+              models.Pulse):
+    admin.site.register(model)
