@@ -131,7 +131,15 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("fr", _("Français"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's shell has its catalogue in locale/; each app (and each sub-package owned by its own
+# people) keeps its own next to its code.
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    BASE_DIR / "collab" / "features" / "locale",
+    BASE_DIR / "collab" / "workspace" / "locale",
+    BASE_DIR / "rituals" / "conflicts" / "locale",
+    BASE_DIR / "metrics" / "api" / "locale",
+]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

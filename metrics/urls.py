@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from metrics import views
 
@@ -8,4 +8,5 @@ app_name = "metrics"
 
 urlpatterns = [
     path("dashboards/", views.overview, name="overview"),
+    path("", include("metrics.api.urls")),
 ]

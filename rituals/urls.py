@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from django.urls import path
-
-from rituals import views
+from django.urls import include, path
 
 app_name = "rituals"
 
+# Two concepts, two packages: the syncs (templates, DRIVE, presenter mode) and the conflict
+# handling around them (PIVOT conflicts, escalations, obstacles, 1:1s, post-mortems).
 urlpatterns = [
-    path("rituals/", views.sync_list, name="sync_list"),
-    path("conflicts/", views.conflict_list, name="conflict_list"),
+    path("", include("rituals.syncs.urls")),
+    path("", include("rituals.conflicts.urls")),
 ]

@@ -8,8 +8,3 @@ from django.shortcuts import render
 @login_required
 def sync_list(request: HttpRequest) -> HttpResponse:
     return render(request, "collab/placeholder.html", {"title": "Rituals"})
-
-
-@login_required
-def conflict_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "collab/placeholder.html", {"title": "Conflicts"})
