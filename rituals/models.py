@@ -384,6 +384,8 @@ class PostMortem(models.Model):
     timeline = models.JSONField(_("timeline"), default=list, blank=True)
     causes = models.TextField(_("contributing causes"), blank=True)
     learnings = models.TextField(_("what went well, what we learned"), blank=True)
+    # Blameless follow-ups: [{title, owner (e-mail), due (YYYY-MM-DD) or null, done (bool)}].
+    action_items = models.JSONField(_("action items"), default=list, blank=True)
     sync = models.ForeignKey(Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems")
     created_at = models.DateTimeField(auto_now_add=True)
 
