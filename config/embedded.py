@@ -22,12 +22,15 @@ DATA_DIR = Path(os.environ.get("EMBEDDED_DATA_DIR", BASE_DIR / ".data"))
 DATABASE_NAME = "collab"
 
 _started: list[subprocess.Popen[bytes]] = []
+_started_postgres = False
 
 
 def ensure_services() -> None:
     """Start what is not configured and export its URL; idempotent within a process tree."""
+    global _started_postgres
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = start_postgres()
+        _started_postgres = True
     if not os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"] = start_redis()
 
@@ -92,11 +95,11 @@ def _stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 
 def stop_embedded() -> None:
-    """Stop the servers this process started (Redis) and the embedded PostgreSQL if it runs."""
+    """Stop the embedded servers this process started (children reuse them through the env)."""
     for proc in _started:
         _stop_process(proc)
     pgdata = DATA_DIR / "pg"
-    if (pgdata / "postmaster.pid").exists():
+    if _started_postgres and (pgdata / "postmaster.pid").exists():
         import pgserver
 
         pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
