@@ -10,6 +10,7 @@ their own.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import socket
 import subprocess
@@ -37,6 +38,9 @@ def ensure_services() -> None:
 
 def start_postgres() -> str:
     import pgserver  # imported late: production never needs it
+
+    # pgserver logs from atexit hooks, after test runners have closed their streams.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
 
     pgdata = DATA_DIR / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)

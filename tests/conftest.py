@@ -152,5 +152,5 @@ def browser_login(page: Any, live_server: Any, membership: Any, password: str = 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", membership.user.email)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
