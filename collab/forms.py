@@ -21,8 +21,13 @@ class TeamEditForm(forms.Form):
     topology = forms.ChoiceField(label=_("Topology"), choices=Topology.choices)
 
 
+class MembershipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.user.name or obj.user.email} · {obj.get_role_display()}"
+
+
 class TeamMemberForm(forms.Form):
-    membership = forms.ModelChoiceField(label=_("Person"), queryset=Membership.objects.none())
+    membership = MembershipChoiceField(label=_("Person"), queryset=Membership.objects.none())
     role = forms.ChoiceField(label=_("Role in the team"), choices=Role.choices)
 
     def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
@@ -30,7 +35,6 @@ class TeamMemberForm(forms.Form):
         field = self.fields["membership"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Membership.objects.filter(org=org, is_active=True).select_related("user").order_by("user__name")
-        field.label_from_instance = lambda m: f"{m.user.name or m.user.email} · {m.get_role_display()}"
 
 
 class InvitationForm(forms.Form):
