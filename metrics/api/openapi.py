@@ -1,0 +1,641 @@
+"""The intake API's OpenAPI 3.1 description, written by hand (the contract, not generated from code).
+
+Built per request so descriptions follow the active language: /api/v1/openapi.json is served in
+English, the docs page (`metrics:api_docs`) renders the same document in the reader's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from metrics.api.csv_format import DEPLOYMENT_COLUMNS, INCIDENT_COLUMNS
+from metrics.api.http import MAX_BODY_BYTES
+from metrics.api.validation import ENVIRONMENTS, KEY_MAX, MAX_COMMITS, MAX_FEATURES, RESULTS, TITLE_MAX
+
+API_VERSION = "1.0.0"
+REF = "#/components/schemas/"
+TIMESTAMP_EXAMPLE = "2026-03-02T14:05:00+01:00"
+
+
+def devlake_mapping() -> list[dict[str, str]]:
+    """How a DevLake webhook deployment becomes ours (also shown on the docs page)."""
+    return [
+        {
+            "devlake": "id",
+            "ours": "key",
+            "rule": _("Idempotency key and deployment key; generated when absent."),
+        },
+        {
+            "devlake": "environment",
+            "ours": "environment",
+            "rule": _(
+                "Any case. PRODUCTION → production, STAGING → staging, TESTING and DEVELOPMENT → test; "
+                "absent → production (DevLake's default)."
+            ),
+        },
+        {
+            "devlake": "result",
+            "ours": "result",
+            "rule": _(
+                "Any case. SUCCESS → success; FAILURE, FAILED, ERROR, ABORT(ED), CANCELLED/CANCELED → failure; "
+                "absent → success (DevLake's default)."
+            ),
+        },
+        {"devlake": "finishedDate", "ours": "finished_at", "rule": _("Required, ISO 8601 with offset.")},
+        {
+            "devlake": "startedDate",
+            "ours": "—",
+            "rule": _(
+                "Checked (not after finishedDate); authored date of commits that have none of their own."
+            ),
+        },
+        {
+            "devlake": "deploymentCommits[].commitSha",
+            "ours": "commits[].sha",
+            "rule": _("Required, hexadecimal, 7–64 characters; a sha listed twice is kept once."),
+        },
+        {
+            "devlake": "deploymentCommits[].commitAuthoredDate",
+            "ours": "commits[].authored_at",
+            "rule": _("Else the commit's startedDate, else the deployment's startedDate."),
+        },
+        {
+            "devlake": "team (field or ?team= query parameter)",
+            "ours": "team",
+            "rule": _(
+                "Required: DevLake has no teams. The connection id in the URL is ignored; the token decides the organisation."
+            ),
+        },
+        {
+            "devlake": "features",
+            "ours": "features",
+            "rule": _("Optional list of feature keys (our extension)."),
+        },
+        {
+            "devlake": "displayTitle, name, url, createdDate, originalEnvironment, repoUrl, refName, commitMsg…",
+            "ours": "—",
+            "rule": _("Accepted and checked for type, not stored."),
+        },
+    ]
+
+
+def _error_response(description: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF + "Error"}, "example": example}},
+    }
+
+
+def _json_body(schema: str, example: dict[str, Any], description: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": REF + schema}, "example": example}},
+    }
+    if description:
+        body["description"] = description
+    return body
+
+
+def _ok(schema: str, description: str, example: dict[str, Any] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"schema": {"$ref": REF + schema}}
+    if example is not None:
+        content["example"] = example
+    return {"description": description, "content": {"application/json": content}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: {"$ref": f"#/components/responses/E{code}"} for code in codes}
+
+
+def _schemas() -> dict[str, Any]:
+    timestamp = {"type": "string", "format": "date-time", "examples": [TIMESTAMP_EXAMPLE]}
+    key = {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": "^[^/\\s](?:[^/]*[^/\\s])?$"}
+    nullable_ts = {"type": ["string", "null"], "format": "date-time"}
+    commit = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["sha", "authored_at"],
+        "properties": {
+            "sha": {
+                "type": "string",
+                "pattern": "^[0-9a-fA-F]{7,64}$",
+                "description": _("Commit sha, 7 to 64 hexadecimal characters."),
+            },
+            "authored_at": {
+                **timestamp,
+                "description": _(
+                    "When the commit was authored (with offset). After finished_at is accepted; such a lead time (≤ 0) is left out of metrics."
+                ),
+            },
+        },
+    }
+    deployment_props = {
+        "key": {
+            **key,
+            "description": _(
+                "Your identifier for the deployment, unique in the organisation; the idempotency key when no Idempotency-Key header is sent. Generated (D-…) when absent."
+            ),
+        },
+        "team": {"type": "string", "description": _("Slug of a team of the token's organisation.")},
+        "environment": {
+            "type": "string",
+            "enum": list(ENVIRONMENTS),
+            "description": _("Only production deployments count for DORA."),
+        },
+        "result": {
+            "type": "string",
+            "enum": list(RESULTS),
+            "description": _("Only successful deployments count for DORA."),
+        },
+        "finished_at": {
+            **timestamp,
+            "description": _("When the deployment finished, ISO 8601 with a UTC offset."),
+        },
+        "commits": {
+            "type": "array",
+            "maxItems": MAX_COMMITS,
+            "items": {"$ref": REF + "Commit"},
+            "description": _("Commits shipped by this deployment (for lead time for changes)."),
+        },
+        "features": {
+            "type": "array",
+            "maxItems": MAX_FEATURES,
+            "items": {"type": "string"},
+            "description": _("Keys of the features this deployment delivers."),
+        },
+    }
+    incident_props = {
+        "key": {
+            **key,
+            "description": _(
+                "Your identifier for the incident, unique in the organisation; generated (I-…) when absent."
+            ),
+        },
+        "team": {"type": "string", "description": _("Slug of a team of the token's organisation.")},
+        "title": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": TITLE_MAX,
+            "description": _("One line describing the incident."),
+        },
+        "started_at": {**timestamp, "description": _("When the incident started, ISO 8601 with offset.")},
+        "resolved_at": {
+            **nullable_ts,
+            "description": _("When service was restored; not before started_at. Null or absent while open."),
+        },
+        "deployment": {
+            "type": ["string", "null"],
+            "description": _(
+                "Key of the deployment that caused it. Absent: linked to the team's latest successful production deployment before it started."
+            ),
+        },
+    }
+    meta = {
+        "source": {"type": "string", "description": _("How the record arrived: api, devlake, csv, import.")},
+        "created_at": {"type": "string", "format": "date-time"},
+    }
+
+    def page(item: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "page", "page_size", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "description": _("Records matching the filters.")},
+                "page": {"type": "integer"},
+                "page_size": {"type": "integer"},
+                "next": {"type": ["string", "null"], "format": "uri"},
+                "previous": {"type": ["string", "null"], "format": "uri"},
+                "results": {"type": "array", "items": {"$ref": REF + item}},
+            },
+        }
+
+    devlake_commit = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["repoUrl", "commitSha"],
+        "properties": {
+            "commitSha": {"type": "string", "pattern": "^[0-9a-fA-F]{7,64}$"},
+            "repoUrl": {"type": "string"},
+            "commitAuthoredDate": {**timestamp, "description": _("Becomes authored_at.")},
+            "startedDate": {**timestamp, "description": _("authored_at when commitAuthoredDate is absent.")},
+            **{
+                name: {"type": "string"}
+                for name in ("repoId", "refName", "commitMsg", "displayTitle", "name", "result", "status")
+            },
+            **{name: timestamp for name in ("createdDate", "finishedDate")},
+        },
+    }
+    devlake = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["finishedDate", "deploymentCommits"],
+        "description": _("Apache DevLake's webhook deployment payload, plus team and features."),
+        "properties": {
+            "id": {**key, "description": _("DevLake's deployment id: our key and idempotency key.")},
+            "team": {"type": "string", "description": _("Team slug; or the team query parameter.")},
+            "environment": {"type": "string", "description": "PRODUCTION | STAGING | TESTING | DEVELOPMENT"},
+            "result": {"type": "string", "description": "SUCCESS | FAILURE | …"},
+            "startedDate": timestamp,
+            "finishedDate": timestamp,
+            "deploymentCommits": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_COMMITS,
+                "items": {"$ref": REF + "DevLakeCommit"},
+            },
+            "features": {"type": "array", "items": {"type": "string"}},
+            **{name: {"type": "string"} for name in ("displayTitle", "name", "url", "originalEnvironment")},
+            "createdDate": timestamp,
+        },
+        "x-mapping": devlake_mapping(),
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error", "details"],
+            "properties": {
+                "error": {"type": "string", "description": _("What went wrong, in English.")},
+                "details": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": _("Reason per field path, e.g. commits.0.sha."),
+                },
+            },
+        },
+        "Commit": commit,
+        "DeploymentInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["team", "environment", "result", "finished_at"],
+            "properties": deployment_props,
+        },
+        "Deployment": {
+            "type": "object",
+            "required": [*deployment_props, *meta],
+            "properties": {**deployment_props, "key": {"type": "string"}, **meta},
+        },
+        "DeploymentPage": page("Deployment"),
+        "IncidentInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["team", "title", "started_at"],
+            "properties": incident_props,
+        },
+        "IncidentPatch": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {"title": incident_props["title"], "resolved_at": incident_props["resolved_at"]},
+        },
+        "Incident": {
+            "type": "object",
+            "required": [*incident_props, *meta],
+            "properties": {**incident_props, "key": {"type": "string"}, **meta},
+        },
+        "IncidentPage": page("Incident"),
+        "DevLakeCommit": devlake_commit,
+        "DevLakeDeployment": devlake,
+    }
+
+
+DEPLOYMENT_EXAMPLE = {
+    "key": "D-1001",
+    "team": "checkout",
+    "environment": "production",
+    "result": "success",
+    "finished_at": TIMESTAMP_EXAMPLE,
+    "commits": [
+        {"sha": "9fceb02d0ae598e95dc970b74767f19372d61af8", "authored_at": "2026-03-01T10:00:00+01:00"},
+        {"sha": "3a1b2c4d", "authored_at": "2026-03-02T09:30:00+01:00"},
+    ],
+    "features": ["F-12"],
+}
+DEPLOYMENT_OUT = {
+    **DEPLOYMENT_EXAMPLE,
+    "finished_at": "2026-03-02T13:05:00Z",
+    "commits": [
+        {"sha": "9fceb02d0ae598e95dc970b74767f19372d61af8", "authored_at": "2026-03-01T09:00:00Z"},
+        {"sha": "3a1b2c4d", "authored_at": "2026-03-02T08:30:00Z"},
+    ],
+    "source": "api",
+    "created_at": "2026-03-02T13:05:02.318000Z",
+}
+INCIDENT_EXAMPLE = {
+    "key": "INC-7",
+    "team": "checkout",
+    "title": "Payment page returns 502",
+    "started_at": "2026-03-02T15:00:00+01:00",
+    "deployment": "D-1001",
+}
+INCIDENT_OUT = {
+    **INCIDENT_EXAMPLE,
+    "started_at": "2026-03-02T14:00:00Z",
+    "resolved_at": None,
+    "source": "api",
+    "created_at": "2026-03-02T14:03:11.052000Z",
+}
+INCIDENT_PATCH_EXAMPLE = {"resolved_at": "2026-03-02T15:40:00+01:00"}
+DEVLAKE_EXAMPLE = {
+    "id": "deploy-2026-03-02-1",
+    "startedDate": "2026-03-02T13:55:00+00:00",
+    "finishedDate": "2026-03-02T14:05:00+00:00",
+    "environment": "PRODUCTION",
+    "result": "SUCCESS",
+    "displayTitle": "Release 4.2",
+    "deploymentCommits": [
+        {
+            "repoUrl": "https://git.example.com/shop/checkout",
+            "refName": "main",
+            "commitSha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+            "commitMsg": "Retry card authorisation once",
+            "commitAuthoredDate": "2026-03-01T09:00:00+00:00",
+        }
+    ],
+}
+
+
+def _list_params(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "team",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": _("Only this team (slug)."),
+        },
+        {
+            "name": "from",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": _(
+                "From this moment: a timestamp with offset, or a date (midnight in the organisation's time zone)."
+            ),
+        },
+        {
+            "name": "to",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": _("Before this moment; a date includes its whole day."),
+        },
+        *extra,
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {
+            "name": "page_size",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+        },
+    ]
+
+
+def _paths() -> dict[str, Any]:
+    idem = {"$ref": "#/components/parameters/IdempotencyKey"}
+    key_param = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    write_errors = _errors("400", "401", "405", "409", "413", "415")
+    created = _("Created. The body is the stored record.")
+    replayed = _(
+        "Replay of an earlier request with the same key and body: the original body, with the header Idempotent-Replayed: true."
+    )
+    return {
+        "/api/v1/deployments": {
+            "get": {
+                "operationId": "listDeployments",
+                "summary": _("List deployments"),
+                "description": _("Newest first, paginated, of the token's organisation only."),
+                "parameters": _list_params(
+                    {
+                        "name": "environment",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": list(ENVIRONMENTS)},
+                    },
+                    {"name": "result", "in": "query", "schema": {"type": "string", "enum": list(RESULTS)}},
+                ),
+                "responses": {
+                    "200": _ok("DeploymentPage", _("A page of deployments.")),
+                    **_errors("400", "401"),
+                },
+            },
+            "post": {
+                "operationId": "createDeployment",
+                "summary": _("Record a deployment"),
+                "description": _(
+                    "Idempotent by the caller's key (Idempotency-Key header, or the key field): the same key with the same body returns the original response; with another body, 409."
+                ),
+                "parameters": [idem],
+                "requestBody": _json_body("DeploymentInput", DEPLOYMENT_EXAMPLE),
+                "responses": {
+                    "201": _ok("Deployment", created, DEPLOYMENT_OUT),
+                    "200": _ok("Deployment", replayed),
+                    **write_errors,
+                },
+            },
+        },
+        "/api/v1/deployments/{key}": {
+            "get": {
+                "operationId": "getDeployment",
+                "summary": _("Read a deployment"),
+                "parameters": [key_param],
+                "responses": {"200": _ok("Deployment", _("The deployment.")), **_errors("401", "404")},
+            }
+        },
+        "/api/v1/incidents": {
+            "get": {
+                "operationId": "listIncidents",
+                "summary": _("List incidents"),
+                "description": _(
+                    "Newest first (by started_at), paginated, of the token's organisation only."
+                ),
+                "parameters": _list_params(
+                    {
+                        "name": "open",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["true", "false"]},
+                        "description": _("true: unresolved only; false: resolved only."),
+                    }
+                ),
+                "responses": {"200": _ok("IncidentPage", _("A page of incidents.")), **_errors("400", "401")},
+            },
+            "post": {
+                "operationId": "createIncident",
+                "summary": _("Record an incident"),
+                "description": _("Same idempotency rules as deployments."),
+                "parameters": [idem],
+                "requestBody": _json_body("IncidentInput", INCIDENT_EXAMPLE),
+                "responses": {
+                    "201": _ok("Incident", created, INCIDENT_OUT),
+                    "200": _ok("Incident", replayed),
+                    **write_errors,
+                },
+            },
+        },
+        "/api/v1/incidents/{key}": {
+            "get": {
+                "operationId": "getIncident",
+                "summary": _("Read an incident"),
+                "parameters": [key_param],
+                "responses": {"200": _ok("Incident", _("The incident.")), **_errors("401", "404")},
+            },
+            "patch": {
+                "operationId": "updateIncident",
+                "summary": _("Resolve or rename an incident"),
+                "description": _("Sets resolved_at (null reopens it) and/or title."),
+                "parameters": [key_param],
+                "requestBody": _json_body("IncidentPatch", INCIDENT_PATCH_EXAMPLE),
+                "responses": {
+                    "200": _ok("Incident", _("The updated incident.")),
+                    **_errors("400", "401", "404", "405", "413", "415"),
+                },
+            },
+        },
+        "/api/v1/devlake/deployments": {
+            "post": {
+                "operationId": "createDevLakeDeployment",
+                "summary": _("Record a deployment sent in DevLake's webhook format"),
+                "description": _(
+                    "For CI scripts written for Apache DevLake's webhook plugin. Idempotent by DevLake's id. Also accepts bodies sent as application/x-www-form-urlencoded or text/plain (what curl -d sends), as DevLake does."
+                ),
+                "parameters": [
+                    {
+                        "name": "team",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": _("Team slug, unless the body has a team field."),
+                    }
+                ],
+                "requestBody": _json_body("DevLakeDeployment", DEVLAKE_EXAMPLE),
+                "responses": {
+                    "201": _ok("Deployment", created),
+                    "200": _ok("Deployment", replayed),
+                    **write_errors,
+                },
+            }
+        },
+        "/api/plugins/webhook/connections/{connectionId}/deployments": {
+            "post": {
+                "operationId": "createDevLakeDeploymentAlias",
+                "summary": _("DevLake's own path (alias)"),
+                "description": _(
+                    "The same as /api/v1/devlake/deployments, at the path DevLake scripts already call. The connection id is ignored: the token decides the organisation."
+                ),
+                "parameters": [
+                    {"name": "connectionId", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "team", "in": "query", "schema": {"type": "string"}},
+                ],
+                "requestBody": _json_body("DevLakeDeployment", DEVLAKE_EXAMPLE),
+                "responses": {
+                    "201": _ok("Deployment", created),
+                    "200": _ok("Deployment", replayed),
+                    **write_errors,
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": _("This description"),
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": _("The OpenAPI 3.1 document."),
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    }
+
+
+def _responses() -> dict[str, Any]:
+    return {
+        "E400": _error_response(
+            _(
+                "Bad input: malformed JSON, not an object, missing or unknown fields, wrong types or values, timestamps without offset, unknown team, feature or deployment."
+            ),
+            {
+                "error": "invalid input",
+                "details": {
+                    "finished_at": "needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)",
+                    "commits.0.sha": "must be a hexadecimal commit sha of 7 to 64 characters",
+                },
+            },
+        ),
+        "E401": _error_response(
+            _("Missing, unknown or revoked token."),
+            {
+                "error": "token revoked",
+                "details": {"Authorization": "this token was revoked; create a new one in settings"},
+            },
+        ),
+        "E404": _error_response(
+            _("No such record in the token's organisation."),
+            {"error": "not found", "details": {"key": "no incident 'INC-9'"}},
+        ),
+        "E405": _error_response(
+            _("Wrong method; the Allow header lists the right ones."),
+            {"error": "method not allowed", "details": {"method": "PUT is not allowed here; use GET, POST"}},
+        ),
+        "E409": _error_response(
+            _("The key was already used with another body, or by another record."),
+            {
+                "error": "idempotency key reused with a different body",
+                "details": {"Idempotency-Key": "'D-1001' was already used with another body; use a new key"},
+            },
+        ),
+        "E413": _error_response(
+            _("Body larger than %(n)s bytes.") % {"n": MAX_BODY_BYTES},
+            {"error": "body too large", "details": {"body": f"must be at most {MAX_BODY_BYTES} bytes"}},
+        ),
+        "E415": _error_response(
+            _("The body must be application/json in UTF-8."),
+            {
+                "error": "unsupported content type",
+                "details": {"Content-Type": "must be application/json, not 'text/csv'"},
+            },
+        ),
+    }
+
+
+def openapi_document(server_url: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": _("Deployments and incidents intake"),
+            "version": API_VERSION,
+            "description": _(
+                "Send deployments and incidents from CI and on-call tools so DORA metrics stay current. "
+                "Authenticate with an organisation's API token (Settings → API tokens): "
+                'Authorization: Bearer <token>. Every error is JSON: {"error", "details": {field path: reason}}. '
+                "Timestamps are ISO 8601 with a UTC offset; responses give them in UTC. "
+                "CSV imports use the columns %(deployments)s and %(incidents)s."
+            )
+            % {"deployments": ",".join(DEPLOYMENT_COLUMNS), "incidents": ",".join(INCIDENT_COLUMNS)},
+        },
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": _("An organisation's API token, created in settings."),
+                }
+            },
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": KEY_MAX},
+                    "description": _(
+                        "Your key for this record; retries with the same key and body are replayed, not duplicated. Must equal the body's key when both are sent."
+                    ),
+                }
+            },
+            "schemas": _schemas(),
+            "responses": _responses(),
+        },
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document

@@ -1,0 +1,411 @@
+"""Checks of what callers send (API bodies, DevLake payloads, CSV rows), as pure functions.
+
+Each `*_clean` function takes decoded JSON and returns either the cleaned data (frozen dataclasses,
+timestamps aware and in UTC) or a dict of errors keyed by the field's path ("commits.2.sha").
+References to other records (teams, features, deployments) are checked by `refs_check` against
+lookups the caller loads in bulk, so nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+Errors = dict[str, str]
+
+ENVIRONMENTS = ("production", "staging", "test")
+RESULTS = ("success", "failure")
+KEY_MAX = 128
+TITLE_MAX = 300
+SLUG_MAX = 64
+MAX_COMMITS = 1000
+MAX_FEATURES = 200
+# Outside these years a timestamp is a typo, and extreme years overflow once converted to UTC.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+DEPLOYMENT_FIELDS = {"key", "team", "environment", "result", "finished_at", "commits", "features"}
+DEPLOYMENT_REQUIRED = {"team", "environment", "result", "finished_at"}
+COMMIT_FIELDS = {"sha", "authored_at"}
+INCIDENT_FIELDS = {"key", "team", "title", "started_at", "resolved_at", "deployment"}
+INCIDENT_REQUIRED = {"team", "title", "started_at"}
+INCIDENT_PATCH_FIELDS = {"title", "resolved_at"}
+
+
+@dataclass(frozen=True)
+class CommitData:
+    sha: str
+    authored_at: datetime
+
+
+@dataclass(frozen=True)
+class DeploymentData:
+    key: str | None
+    team: str
+    environment: str
+    result: str
+    finished_at: datetime
+    commits: tuple[CommitData, ...] = ()
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IncidentData:
+    key: str | None
+    team: str
+    title: str
+    started_at: datetime
+    resolved_at: datetime | None = None
+    deployment: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentChanges:
+    """Only the fields the caller sent; `resolved_at` may be None (reopened)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refs:
+    """What exists in the caller's organisation, by the identifiers callers use."""
+
+    teams: Mapping[str, Any]
+    features: Mapping[str, Any] = field(default_factory=dict)
+    deployments: Mapping[str, Any] = field(default_factory=dict)
+
+
+def join(prefix: str, name: str | int) -> str:
+    return f"{prefix}.{name}" if prefix else str(name)
+
+
+# --- Scalars --------------------------------------------------------------------------------
+
+
+def _storable(value: str) -> bool:
+    """PostgreSQL refuses NUL characters and lone surrogates cannot be encoded: both would be 500s."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def key_check(value: Any) -> str | None:
+    """The reason a record key is unusable, or None. Keys travel in URLs: no slash, no control."""
+    if not isinstance(value, str):
+        return _("must be a string")
+    if not value:
+        return _("must not be empty")
+    if len(value) > KEY_MAX:
+        return _("must be at most %(n)s characters") % {"n": KEY_MAX}
+    if not _storable(value) or not value.isprintable():
+        return _("must contain only printable characters")
+    if "/" in value:
+        return _("must not contain '/'")
+    if value != value.strip():
+        return _("must not start or end with spaces")
+    return None
+
+
+def key_clean(value: Any, path: str, errors: Errors) -> str | None:
+    reason = key_check(value)
+    if reason:
+        errors[path] = reason
+        return None
+    return value
+
+
+def slug_clean(value: Any, path: str, errors: Errors) -> str | None:
+    if not isinstance(value, str):
+        errors[path] = _("must be a team slug (string)")
+        return None
+    if not value or len(value) > SLUG_MAX or not _SLUG.fullmatch(value):
+        errors[path] = _("must be a team slug (letters, digits, '-' and '_')")
+        return None
+    return value
+
+
+def text_clean(value: Any, path: str, errors: Errors, *, max_length: int = TITLE_MAX) -> str | None:
+    if not isinstance(value, str):
+        errors[path] = _("must be a string")
+        return None
+    value = value.strip()
+    if not value:
+        errors[path] = _("must not be empty")
+        return None
+    if len(value) > max_length:
+        errors[path] = _("must be at most %(n)s characters") % {"n": max_length}
+        return None
+    if not _storable(value) or not value.isprintable():
+        errors[path] = _("must be one line of printable characters")
+        return None
+    return value
+
+
+def choice_clean(value: Any, path: str, errors: Errors, choices: tuple[str, ...]) -> str | None:
+    if not isinstance(value, str) or value not in choices:
+        errors[path] = _("must be one of: %(choices)s") % {"choices": ", ".join(choices)}
+        return None
+    return value
+
+
+def parse_timestamp(value: Any) -> datetime | str:
+    """An aware UTC datetime, or the reason the value is not an ISO 8601 timestamp with offset."""
+    if not isinstance(value, str):
+        return _("must be an ISO 8601 timestamp string with a UTC offset")
+    if len(value) > 64 or not _storable(value):
+        return _("is not an ISO 8601 timestamp")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return _("is not an ISO 8601 timestamp (e.g. 2026-03-02T14:05:00+01:00)")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return _("needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return _("is out of range (1970–2099)")
+    if not EARLIEST <= in_utc < LATEST:
+        return _("is out of range (1970–2099)")
+    return in_utc
+
+
+def timestamp_clean(value: Any, path: str, errors: Errors) -> datetime | None:
+    parsed = parse_timestamp(value)
+    if isinstance(parsed, str):
+        errors[path] = parsed
+        return None
+    return parsed
+
+
+def sha_clean(value: Any, path: str, errors: Errors) -> str | None:
+    if not isinstance(value, str) or not _SHA.fullmatch(value):
+        errors[path] = _("must be a hexadecimal commit sha of 7 to 64 characters")
+        return None
+    return value.lower()
+
+
+def fields_check(
+    payload: Any, path: str, errors: Errors, *, allowed: set[str], required: set[str]
+) -> dict[str, Any] | None:
+    """The object itself if it is one, with unknown and missing fields reported."""
+    if not isinstance(payload, dict):
+        errors[path or "body"] = _("must be a JSON object")
+        return None
+    for name in payload:
+        if name not in allowed:
+            errors[join(path, name)] = _("unknown field")
+    for name in sorted(required):
+        if payload.get(name) is None:
+            errors[join(path, name)] = _("is required")
+    return payload
+
+
+# --- Deployments ----------------------------------------------------------------------------
+
+
+def commits_clean(value: Any, path: str, errors: Errors) -> tuple[CommitData, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors[path] = _("must be a list of {sha, authored_at} objects")
+        return ()
+    if len(value) > MAX_COMMITS:
+        errors[path] = _("must hold at most %(n)s commits") % {"n": MAX_COMMITS}
+        return ()
+    commits: list[CommitData] = []
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        item_path = join(path, index)
+        obj = fields_check(item, item_path, errors, allowed=COMMIT_FIELDS, required=COMMIT_FIELDS)
+        if obj is None:
+            continue
+        sha = sha_clean(obj["sha"], join(item_path, "sha"), errors) if obj.get("sha") is not None else None
+        authored = (
+            timestamp_clean(obj["authored_at"], join(item_path, "authored_at"), errors)
+            if obj.get("authored_at") is not None
+            else None
+        )
+        if sha and sha in seen:
+            errors[join(item_path, "sha")] = _("is listed twice in this deployment")
+        elif sha and authored:
+            seen.add(sha)
+            commits.append(CommitData(sha=sha, authored_at=authored))
+    return tuple(commits)
+
+
+def keys_clean(value: Any, path: str, errors: Errors, *, limit: int = MAX_FEATURES) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors[path] = _("must be a list of feature keys")
+        return ()
+    if len(value) > limit:
+        errors[path] = _("must hold at most %(n)s keys") % {"n": limit}
+        return ()
+    keys: list[str] = []
+    for index, item in enumerate(value):
+        key = key_clean(item, join(path, index), errors)
+        if key is None:
+            continue
+        if key in keys:
+            errors[join(path, index)] = _("is listed twice")
+            continue
+        keys.append(key)
+    return tuple(keys)
+
+
+def deployment_clean(payload: Any) -> DeploymentData | Errors:
+    errors: Errors = {}
+    obj = fields_check(payload, "", errors, allowed=DEPLOYMENT_FIELDS, required=DEPLOYMENT_REQUIRED)
+    if obj is None:
+        return errors
+    key = key_clean(obj["key"], "key", errors) if obj.get("key") is not None else None
+    team = slug_clean(obj["team"], "team", errors) if "team" in obj and obj["team"] is not None else None
+    environment = (
+        choice_clean(obj["environment"], "environment", errors, ENVIRONMENTS)
+        if obj.get("environment") is not None
+        else None
+    )
+    result = choice_clean(obj["result"], "result", errors, RESULTS) if obj.get("result") is not None else None
+    finished_at = (
+        timestamp_clean(obj["finished_at"], "finished_at", errors)
+        if obj.get("finished_at") is not None
+        else None
+    )
+    commits = commits_clean(obj.get("commits"), "commits", errors)
+    features = keys_clean(obj.get("features"), "features", errors)
+    if errors:
+        return errors
+    if team is None or environment is None or result is None or finished_at is None:
+        return errors  # unreachable: each None above recorded an error
+    # A commit authored after the deployment finished is kept: its lead time (≤ 0) is left out of metrics.
+    return DeploymentData(
+        key=key,
+        team=team,
+        environment=environment,
+        result=result,
+        finished_at=finished_at,
+        commits=commits,
+        features=features,
+    )
+
+
+# --- Incidents ------------------------------------------------------------------------------
+
+
+def incident_clean(payload: Any) -> IncidentData | Errors:
+    errors: Errors = {}
+    obj = fields_check(payload, "", errors, allowed=INCIDENT_FIELDS, required=INCIDENT_REQUIRED)
+    if obj is None:
+        return errors
+    key = key_clean(obj["key"], "key", errors) if obj.get("key") is not None else None
+    team = slug_clean(obj["team"], "team", errors) if obj.get("team") is not None else None
+    title = text_clean(obj["title"], "title", errors) if obj.get("title") is not None else None
+    started_at = (
+        timestamp_clean(obj["started_at"], "started_at", errors)
+        if obj.get("started_at") is not None
+        else None
+    )
+    resolved_at = (
+        timestamp_clean(obj["resolved_at"], "resolved_at", errors)
+        if obj.get("resolved_at") is not None
+        else None
+    )
+    deployment = (
+        key_clean(obj["deployment"], "deployment", errors) if obj.get("deployment") is not None else None
+    )
+    if started_at and resolved_at and resolved_at < started_at:
+        errors["resolved_at"] = _("must not be before started_at")
+    if errors:
+        return errors
+    if team is None or title is None or started_at is None:
+        return errors  # unreachable: each None above recorded an error
+    return IncidentData(
+        key=key, team=team, title=title, started_at=started_at, resolved_at=resolved_at, deployment=deployment
+    )
+
+
+def incident_changes_clean(payload: Any, *, started_at: datetime | None = None) -> IncidentChanges | Errors:
+    """A PATCH body: `title` and/or `resolved_at` (null reopens the incident)."""
+    errors: Errors = {}
+    obj = fields_check(payload, "", errors, allowed=INCIDENT_PATCH_FIELDS, required=set())
+    if obj is None:
+        return errors
+    if not errors and not obj:
+        return {"body": "send at least one of: resolved_at, title"}
+    values: dict[str, Any] = {}
+    if "title" in obj:
+        title = text_clean(obj["title"], "title", errors)
+        if title:
+            values["title"] = title
+    if "resolved_at" in obj:
+        if obj["resolved_at"] is None:
+            values["resolved_at"] = None
+        else:
+            resolved_at = timestamp_clean(obj["resolved_at"], "resolved_at", errors)
+            if resolved_at and started_at and resolved_at < started_at:
+                errors["resolved_at"] = _("must not be before started_at")
+            elif resolved_at:
+                values["resolved_at"] = resolved_at
+    if errors:
+        return errors
+    return IncidentChanges(values=values)
+
+
+# --- References -----------------------------------------------------------------------------
+
+
+def refs_check(data: DeploymentData | IncidentData, refs: Refs) -> Errors:
+    """Unknown team, feature or deployment (another organisation's count as unknown)."""
+    errors: Errors = {}
+    if data.team not in refs.teams:
+        errors["team"] = _("unknown team '%(key)s'") % {"key": data.team}
+    if isinstance(data, DeploymentData):
+        for index, key in enumerate(data.features):
+            if key not in refs.features:
+                errors[f"features.{index}"] = _("unknown feature '%(key)s'") % {"key": key}
+    elif data.deployment is not None and data.deployment not in refs.deployments:
+        errors["deployment"] = _("unknown deployment '%(key)s'") % {"key": data.deployment}
+    return errors
+
+
+# --- Query parameters -----------------------------------------------------------------------
+
+
+def bound_clean(value: str, path: str, errors: Errors, *, tz: ZoneInfo, end: bool) -> datetime | None:
+    """A list filter bound: a timestamp with offset, or a date (midnight in the organisation's time
+    zone; an end date includes its whole day)."""
+    if len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            errors[path] = _("must be a date (YYYY-MM-DD) or an ISO 8601 timestamp with offset")
+            return None
+        if not 1970 <= day.year < 2100:
+            errors[path] = _("is out of range (1970–2099)")
+            return None
+        start = datetime.combine(day, time.min, tzinfo=tz)
+        return (start + timedelta(days=1)).astimezone(UTC) if end else start.astimezone(UTC)
+    return timestamp_clean(value, path, errors)
+
+
+def page_clean(value: str | None, path: str, errors: Errors, *, default: int, maximum: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > 6 or not 1 <= int(value) <= maximum:
+        errors[path] = _("must be a whole number from 1 to %(n)s") % {"n": maximum}
+        return default
+    return int(value)
