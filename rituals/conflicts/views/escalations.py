@@ -1,0 +1,181 @@
+"""Escalation pages: the inbox per role, the list, one escalation with its decision, and opening
+one from a sync item."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from collab.permissions import Cap
+from rituals.conflicts import selectors, services
+from rituals.conflicts.common import levels_for
+from rituals.conflicts.forms import DecideForm, EscalationFromItemForm
+from rituals.conflicts.matrix import matrix
+from rituals.conflicts.views._common import (
+    add_errors,
+    choice,
+    forbidden,
+    may,
+    org_required,
+    paginate,
+    query_without_page,
+)
+from rituals.models import Escalation
+
+RECENTLY_DECIDED = 10
+# An escalation waiting longer than this shows its age in red: the matrix is meant to be quick.
+STALE_AFTER = timedelta(days=2)
+
+
+@login_required
+@org_required
+@require_GET
+def escalation_inbox(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    context = {
+        "awaiting": list(selectors.escalation_inbox(membership=membership)),
+        "decided": list(selectors.escalation_inbox(membership=membership, decided=True)[:RECENTLY_DECIDED]),
+        "levels": sorted(levels_for(membership)),
+        "stale_before": timezone.now() - STALE_AFTER,
+        "matrix": matrix(),
+    }
+    return render(request, "rituals/conflicts/escalation_inbox.html", context)
+
+
+@login_required
+@org_required
+@require_GET
+def escalation_list(request: HttpRequest) -> HttpResponse:
+    org = request.org  # type: ignore[attr-defined]
+    teams = list(selectors.teams_of(org=org))
+    team_slug = choice(request.GET.get("team"), [t.slug for t in teams])
+    level = choice(request.GET.get("level"), [1, 2, 3])
+    status = choice(request.GET.get("status"), ["open", "decided"])
+    team = next((t for t in teams if t.slug == team_slug), None)
+    escalations = selectors.escalation_list(org=org, level=int(level or 0), status=status, team=team)
+    context = {
+        "page": paginate(request, escalations),
+        "teams": teams,
+        "filters": {"team": team_slug, "level": level, "status": status},
+        "filtered": any((team_slug, level, status)),
+        "query": query_without_page(request),
+        "stale_before": timezone.now() - STALE_AFTER,
+    }
+    return render(request, "rituals/conflicts/escalation_list.html", context)
+
+
+def _get_escalation(request: HttpRequest, pk: int) -> Escalation:
+    return get_object_or_404(selectors.escalations_of(org=request.org), pk=pk)  # type: ignore[attr-defined]
+
+
+def _detail(
+    request: HttpRequest, escalation: Escalation, form: DecideForm | None = None, status: int = 200
+) -> HttpResponse:
+    may_decide = services.escalation_may_decide(escalation=escalation, membership=request.membership)  # type: ignore[attr-defined]
+    context = {
+        "escalation": escalation,
+        "may_decide": may_decide and escalation.decided_at is None,
+        "form": form or DecideForm(),
+        "matrix": matrix(),
+    }
+    return render(request, "rituals/conflicts/escalation_detail.html", context, status=status)
+
+
+@login_required
+@org_required
+@require_GET
+def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _get_escalation(request, pk))
+
+
+@login_required
+@org_required
+@require_POST
+def escalation_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    escalation = _get_escalation(request, pk)
+    if not services.escalation_may_decide(escalation=escalation, membership=request.membership):  # type: ignore[attr-defined]
+        return forbidden(request)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.escalation_decide(
+                escalation=escalation,
+                decision=form.cleaned_data["decision"],
+                by=request.membership,  # type: ignore[attr-defined]
+            )
+        except PermissionDenied:
+            return forbidden(request)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Decision recorded on %(key)s and sent back to its origin.") % {"key": escalation.key},
+            )
+            return redirect("rituals:escalation_detail", pk=escalation.pk)
+    return _detail(request, escalation, form, status=400)
+
+
+@login_required
+@org_required
+@require_POST
+def escalation_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    escalation = _get_escalation(request, pk)
+    try:
+        services.escalation_raise(escalation=escalation, by=request.membership)  # type: ignore[attr-defined]
+    except PermissionDenied:
+        return forbidden(request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(key)s passed up to level %(level)s.")
+            % {"key": escalation.key, "level": escalation.level + 1},
+        )
+    return redirect("rituals:escalation_detail", pk=escalation.pk)
+
+
+@login_required
+@org_required
+@require_http_methods(["GET", "POST"])
+def escalation_create(request: HttpRequest) -> HttpResponse:
+    """From a sync item (`?item=<id>`): the escalation section's "escalate" on an item."""
+    item_id = request.GET.get("item") or request.POST.get("item") or ""
+    if not item_id.isdigit():
+        raise Http404
+    item = get_object_or_404(selectors.sync_items_of(org=request.org), pk=item_id)  # type: ignore[attr-defined]
+    if not may(request, Cap.CONTRIBUTE):
+        return forbidden(request)
+    form = EscalationFromItemForm(request.POST or None, initial={"title": item.title, "context": item.notes})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            escalation = services.escalation_open_from_item(
+                item=item,
+                title=data["title"],
+                category=data["category"],
+                level=data["level"],
+                context=data["context"],
+                by=request.membership,  # type: ignore[attr-defined]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(key)s sent to level %(level)s. The deciders were notified.")
+                % {"key": escalation.key, "level": escalation.level},
+            )
+            return redirect("rituals:escalation_detail", pk=escalation.pk)
+    return render(
+        request, "rituals/conflicts/escalation_form.html", {"form": form, "item": item, "matrix": matrix()}
+    )
