@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,22 +15,12 @@ from collab.workspace_validation import (
     schema,
     validate_workspace,
 )
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE_CANDIDATES = [
-    *([Path(os.environ["COLLAB_EXAMPLE_WORKSPACE"])] if os.environ.get("COLLAB_EXAMPLE_WORKSPACE") else []),
-    REPO / "docs" / "example-workspace.json",
-    REPO / "example-workspace.json",
-    Path("/work/shared/example-workspace.json"),
-]
+from tests.examples import EXAMPLE_WORKSPACE
 
 
 @pytest.fixture(scope="module")
 def example_text() -> str:
-    for candidate in EXAMPLE_CANDIDATES:
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    pytest.fail(f"example-workspace.json not found in {[str(c) for c in EXAMPLE_CANDIDATES]}")
+    return EXAMPLE_WORKSPACE.read_text(encoding="utf-8")
 
 
 @pytest.fixture

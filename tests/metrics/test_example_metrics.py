@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -10,22 +9,13 @@ import pytest
 
 from metrics.computations import compute_window
 from metrics.frames import COLUMNS, Frames, frames_from_workspace
-
-
-def _shared_dir() -> Path:
-    # shared/ sits beside the checkout (/work/shared next to /work/main, and in CI).
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared"
-        if (candidate / "example-workspace.json").exists():
-            return candidate
-    raise FileNotFoundError("shared/example-workspace.json not found beside the checkout")
+from tests.examples import example_metrics, example_workspace
 
 
 @pytest.fixture(scope="module")
 def example() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    shared = _shared_dir()
-    doc = json.loads((shared / "example-workspace.json").read_text())
-    expected = json.loads((shared / "example-metrics.json").read_text())
+    doc = example_workspace()
+    expected = example_metrics()
     got = compute_window(
         frames_from_workspace(doc),
         tz=doc["organisation"]["time_zone"],
@@ -76,7 +66,7 @@ def test_example_results_are_plain_json(example):
 
 def test_frames_shaped_like_a_database_loader_gives_them_agree(example):
     _, got = example
-    doc = json.loads((_shared_dir() / "example-workspace.json").read_text())
+    doc = example_workspace()
     frames = frames_from_workspace(doc)
     ids: dict[Any, int] = {}
     tables = {}
