@@ -41,6 +41,29 @@ CAPABILITIES: dict[Cap, set[str]] = {
 }
 
 
+def role_matrix() -> list[tuple[str, list[bool]]]:
+    """Rows of (role label, [may do capability …]) in the order of `capability_labels()`."""
+    from collab.models import Role
+
+    caps = list(capability_labels())
+    return [(label, [value in CAPABILITIES[cap] for cap in caps]) for value, label in Role.choices]
+
+
+def capability_labels() -> dict[Cap, Any]:
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        Cap.READ: _("Read everything in the organisation"),
+        Cap.CONTRIBUTE: _("Add sync items, decisions, action items; work conflicts"),
+        Cap.EDIT_FEATURES: _("Create features and edit specs"),
+        Cap.FACILITATE: _("Start and run a sync"),
+        Cap.DECIDE_ESCALATIONS: _("Decide escalations of their level"),
+        Cap.MANAGE_TEAMS: _("Create teams, add members, invite"),
+        Cap.RECOMPUTE: _("Import data, recompute metrics"),
+        Cap.MANAGE_ORG: _("Organisation settings, glossary, templates, API tokens, targets"),
+    }
+
+
 def can(membership: Membership | None, cap: Cap | str) -> bool:
     if membership is None or not membership.is_active:
         return False

@@ -29,7 +29,7 @@ from collab.forms import (
 from collab.health import health_report
 from collab.middleware import SESSION_KEY
 from collab.models import Membership, Role
-from collab.permissions import Cap, can, require
+from collab.permissions import Cap, can, capability_labels, require, role_matrix
 
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
@@ -80,6 +80,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "invitations": [i for i in selectors.invitation_list(org=org) if i.is_pending],
         "invite_form": InvitationForm(org=org),
         "role_choices": Role.choices,
+        "capabilities": capability_labels().values(),
+        "role_matrix": role_matrix(),
     }
     return render(request, "collab/settings.html", context)
 
