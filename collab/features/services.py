@@ -1,0 +1,304 @@
+"""Writes for features: create and edit (RICE kept in step), the status lifecycle, dependencies,
+key results and acceptance reviews. Spec writes (edits, revisions, sessions, alignment) are in
+`collab.features.specs`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import IntegerField, Max
+from django.db.models.functions import Cast, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collab.features.metrics_hook import team_metrics_changed
+from collab.models import AcceptanceReview, Feature, KeyResult, Membership, Organisation, Spec, Team
+
+Status = Feature.Status
+
+# Transitions a person may pick by hand. Two arrive only through their own record:
+# aligned (a spec session whose outcome is aligned) and accepted (an acceptance review).
+MANUAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.IDEA: (Status.FRAMING, Status.DROPPED),
+    Status.FRAMING: (Status.DROPPED,),
+    Status.ALIGNED: (Status.IN_PROGRESS, Status.DROPPED),
+    Status.IN_PROGRESS: (Status.DELIVERED, Status.DROPPED),
+    Status.DELIVERED: (Status.IN_PROGRESS,),
+    Status.ACCEPTED: (),
+    Status.DROPPED: (Status.IDEA,),
+}
+
+FEATURE_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "effort_points",
+    "rice_reach",
+    "rice_impact",
+    "rice_confidence",
+    "rice_effort",
+    "planned_week",
+)
+
+KEY_PREFIX = "F-"
+
+
+def allowed_transitions(feature: Feature) -> tuple[str, ...]:
+    return MANUAL_TRANSITIONS.get(feature.status, ())
+
+
+def _next_key(org: Organisation) -> str:
+    numbered = Feature.objects.filter(org=org, key__regex=rf"^{KEY_PREFIX}[0-9]{{1,9}}$").annotate(
+        n=Cast(Substr("key", len(KEY_PREFIX) + 1), IntegerField())
+    )
+    highest = numbered.aggregate(top=Max("n"))["top"] or 0
+    return f"{KEY_PREFIX}{highest + 1}"
+
+
+def _check_team(org: Organisation, team: Team) -> None:
+    if team.org_id != org.pk:
+        raise ValidationError({"team": _("Unknown team.")})
+
+
+def _check_key_results(org: Organisation, key_results: Iterable[KeyResult]) -> list[KeyResult]:
+    krs = list(key_results)
+    if any(kr.org_id != org.pk for kr in krs):
+        raise ValidationError({"key_results": _("Unknown key result.")})
+    return krs
+
+
+def _check_dependencies(feature: Feature, depends_on: Iterable[Feature]) -> list[Feature]:
+    deps = list(depends_on)
+    if any(dep.org_id != feature.org_id for dep in deps):
+        raise ValidationError({"depends_on": _("Unknown feature.")})
+    if any(dep.pk == feature.pk for dep in deps):
+        raise ValidationError({"depends_on": _("A feature cannot depend on itself.")})
+    # Walk what the new dependencies depend on, one query per level: reaching this feature is a cycle.
+    frontier, seen = {dep.pk for dep in deps}, set()
+    while frontier and feature.pk:
+        if feature.pk in frontier:
+            raise ValidationError(
+                {
+                    "depends_on": _("This would make a cycle: %(key)s already depends on this feature.")
+                    % {"key": ", ".join(d.key for d in deps)}
+                }
+            )
+        seen |= frontier
+        frontier = (
+            set(
+                Feature.depends_on.through.objects.filter(from_feature_id__in=frontier).values_list(
+                    "to_feature_id", flat=True
+                )
+            )
+            - seen
+        )
+    return deps
+
+
+@transaction.atomic
+def feature_create(
+    *,
+    org: Organisation,
+    team: Team,
+    title: str,
+    by: Membership | None = None,
+    key: str = "",
+    kind: str = Feature.Kind.PRODUCT,
+    status: str = Status.IDEA,
+    description: str = "",
+    effort_points: float | None = None,
+    rice_reach: float | None = None,
+    rice_impact: float | None = None,
+    rice_confidence: float | None = None,
+    rice_effort: float | None = None,
+    planned_week: str = "",
+    key_results: Iterable[KeyResult] = (),
+    depends_on: Iterable[Feature] = (),
+) -> Feature:
+    """A new feature with an empty spec. Without `key`, the next F-<n> of the organisation."""
+    _check_team(org, team)
+    # One creator at a time per organisation picks the next number.
+    Organisation.objects.select_for_update().filter(pk=org.pk).first()
+    key = key.strip() or _next_key(org)
+    if Feature.objects.filter(org=org, key=key).exists():
+        raise ValidationError({"key": _("Another feature already has the key %(key)s.") % {"key": key}})
+    feature = Feature(
+        org=org,
+        team=team,
+        key=key,
+        title=title.strip(),
+        kind=kind,
+        status=status,
+        description=description,
+        effort_points=effort_points,
+        rice_reach=rice_reach,
+        rice_impact=rice_impact,
+        rice_confidence=rice_confidence,
+        rice_effort=rice_effort,
+        planned_week=planned_week or "",
+    )
+    feature.rice_score = feature.compute_rice()
+    feature.full_clean(exclude=["key_results", "depends_on"])
+    try:
+        with transaction.atomic():
+            feature.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"key": _("Another feature already has the key %(key)s.") % {"key": key}}
+        ) from exc
+    feature.key_results.set(_check_key_results(org, key_results))
+    feature.depends_on.set(_check_dependencies(feature, depends_on))
+    Spec.objects.create(feature=feature, updated_by=by)
+    team_metrics_changed(team.pk)
+    return feature
+
+
+@transaction.atomic
+def feature_update(
+    *,
+    feature: Feature,
+    by: Membership | None = None,
+    team: Team | None = None,
+    key_results: Iterable[KeyResult] | None = None,
+    depends_on: Iterable[Feature] | None = None,
+    **fields: Any,
+) -> Feature:
+    """Change a feature's own fields (FEATURE_FIELDS), team, key results or dependencies; the
+    RICE score follows its inputs."""
+    unknown = set(fields) - set(FEATURE_FIELDS)
+    if unknown:
+        raise TypeError(f"feature_update() got unexpected fields: {sorted(unknown)}")
+    old_team_id = feature.team_id
+    for name, value in fields.items():
+        setattr(
+            feature,
+            name,
+            value if value is not None or name not in ("title", "description", "planned_week") else "",
+        )
+    update_fields = [*fields, "rice_score", "updated_at"]
+    if team is not None and team.pk != feature.team_id:
+        _check_team(feature.org, team)
+        feature.team = team
+        update_fields.append("team")
+    feature.rice_score = feature.compute_rice()
+    feature.full_clean(exclude=["key_results", "depends_on", "key", "org"], validate_unique=False)
+    feature.save(update_fields=update_fields)
+    if key_results is not None:
+        feature.key_results.set(_check_key_results(feature.org, key_results))
+    if depends_on is not None:
+        feature.depends_on.set(_check_dependencies(feature, depends_on))
+    team_metrics_changed(feature.team_id)
+    if old_team_id != feature.team_id:
+        team_metrics_changed(old_team_id)
+    return feature
+
+
+def _set_status(feature: Feature, status: str, *, delivered_at: datetime | None | bool = False) -> None:
+    feature.status = status
+    fields = ["status", "updated_at"]
+    if delivered_at is not False:
+        feature.delivered_at = delivered_at  # type: ignore[assignment]
+        fields.append("delivered_at")
+    feature.save(update_fields=fields)
+
+
+@transaction.atomic
+def feature_transition(
+    *, feature: Feature, to: str, by: Membership | None = None, at: datetime | None = None
+) -> Feature:
+    """Move a feature along its lifecycle by hand. Delivered sets delivered_at (now or `at`);
+    going back to in progress from delivered clears it."""
+    if to not in Status.values:
+        raise ValidationError({"to": _("Unknown status.")})
+    if to == Status.ALIGNED:
+        raise ValidationError(
+            _("A feature becomes aligned when a spec session ends with the outcome “aligned”.")
+        )
+    if to == Status.ACCEPTED:
+        raise ValidationError(
+            _("A feature is accepted through an acceptance review of its success criteria.")
+        )
+    if to not in allowed_transitions(feature):
+        raise ValidationError(
+            _("A feature cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": feature.get_status_display(), "new": Status(to).label}
+        )
+    if to == Status.DELIVERED:
+        when = at or timezone.now()
+        if when > timezone.now():
+            raise ValidationError({"at": _("The delivery date cannot be in the future.")})
+        _set_status(feature, to, delivered_at=when)
+    elif feature.status == Status.DELIVERED and to == Status.IN_PROGRESS:
+        _set_status(feature, to, delivered_at=None)
+    else:
+        _set_status(feature, to)
+    team_metrics_changed(feature.team_id)
+    return feature
+
+
+@transaction.atomic
+def review_record(
+    *,
+    feature: Feature,
+    by: Membership,
+    outcome: str,
+    criteria_results: list[dict[str, Any]],
+    reason: str = "",
+    at: datetime | None = None,
+) -> AcceptanceReview:
+    """The acceptance review of a delivered feature against its success criteria
+    (`criteria_results`: [{metric, target, met, note}]). Accepted needs every criterion met and
+    moves the feature to accepted; rejected needs a reason and sends the feature back to in
+    progress (its delivery date is cleared until it is delivered again)."""
+    feature = Feature.objects.select_for_update().get(pk=feature.pk)
+    if feature.status != Status.DELIVERED:
+        raise ValidationError(
+            _("Only a delivered feature can be reviewed; this one is “%(status)s”.")
+            % {"status": feature.get_status_display()}
+        )
+    if outcome not in AcceptanceReview.Outcome.values:
+        raise ValidationError({"outcome": _("Choose accepted or rejected.")})
+    reason = (reason or "").strip()
+    results = [
+        {
+            "kind": str(r.get("kind", "")),
+            "metric": str(r.get("metric", "")),
+            "target": str(r.get("target", "")),
+            "met": bool(r.get("met")),
+            "note": str(r.get("note", "")).strip(),
+        }
+        for r in criteria_results
+    ]
+    unmet = [r["metric"] for r in results if not r["met"]]
+    if outcome == AcceptanceReview.Outcome.ACCEPTED and unmet:
+        raise ValidationError(
+            {
+                "outcome": _(
+                    "Not met: %(metrics)s. A feature is accepted when every success criterion is met; "
+                    "reject it with a reason instead."
+                )
+                % {"metrics": ", ".join(unmet)}
+            }
+        )
+    if outcome == AcceptanceReview.Outcome.REJECTED and not reason:
+        raise ValidationError(
+            {"reason": _("Say why the feature is rejected: the team reworks it from this.")}
+        )
+    review = AcceptanceReview.objects.create(
+        feature=feature,
+        by=by,
+        at=at or timezone.now(),
+        outcome=outcome,
+        reason=reason,
+        criteria_results=results,
+    )
+    if outcome == AcceptanceReview.Outcome.ACCEPTED:
+        _set_status(feature, Status.ACCEPTED)
+    else:
+        _set_status(feature, Status.IN_PROGRESS, delivered_at=None)
+    team_metrics_changed(feature.team_id)
+    return review
