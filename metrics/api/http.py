@@ -26,7 +26,8 @@ ApiHandler = Callable[..., HttpResponse]
 
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> JsonResponse:
-    response = JsonResponse(body, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    # ASCII escapes: a caller's field name may hold a lone surrogate, which UTF-8 cannot encode.
+    response = JsonResponse(body, status=status, safe=False)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
