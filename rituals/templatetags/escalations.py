@@ -32,7 +32,7 @@ def sync_url(sync_id: int | None) -> str:
 
 
 try:  # The glossary filter belongs to collab; the text reads fine without it.
-    from collab.templatetags.glossary import glossary as _glossary  # type: ignore[import-not-found]
+    from collab.templatetags.glossary import mark_terms as _glossary
 except ImportError:  # pragma: no cover - depends on what collab ships
     _glossary = None
 

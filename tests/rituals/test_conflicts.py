@@ -244,7 +244,8 @@ def test_list_page_filters_and_shows_the_benchmark(client_for, pm, team):
     body = response.content.decode()
     assert "Move to event sourcing" in body
     assert "Scope of the export" not in body
-    assert "89 %" in body and "3.2" in body
+    assert "89 %" in body
+    assert "3.2" in body
 
 
 def test_list_page_answers_htmx_with_the_results_only(client_for, pm, team):
@@ -484,6 +485,18 @@ def test_another_organisations_conflicts_are_not_listed(client_for, pm, team):
     assert (
         "Secret of another org" not in client_for(pm).get(reverse("rituals:conflict_list")).content.decode()
     )
+
+
+def test_pivot_text_marks_glossary_terms(client_for, pm, team):
+    from collab.models import GlossaryTerm
+
+    GlossaryTerm.objects.create(
+        org=team.org, term="technical debt", business_term="Development inefficiencies", language="en"
+    )
+    conflict = ConflictFactory(team=team, facts="The technical debt slows us.\nSecond line <b>")
+    body = client_for(pm).get(reverse("rituals:conflict_detail", args=[conflict.pk])).content.decode()
+    assert 'data-business="Development inefficiencies"' in body
+    assert "slows us.<br>Second line &lt;b&gt;" in body
 
 
 def test_person_without_organisation_gets_the_join_page(client):

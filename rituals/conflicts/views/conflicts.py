@@ -325,7 +325,9 @@ def conflict_escalate(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.membership,  # type: ignore[attr-defined]
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            # Already escalated, or resolved meanwhile: the panel no longer offers the form.
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("rituals:conflict_detail", args=[conflict.pk]) + "#escalations")
         else:
             messages.success(
                 request,
