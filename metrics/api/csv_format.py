@@ -13,7 +13,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from metrics.api.validation import DeploymentData, IncidentData, deployment_clean, incident_clean
+from metrics.api.validation import (
+    SLUG_RE,
+    DeploymentData,
+    IncidentData,
+    deployment_clean,
+    incident_clean,
+    key_check,
+)
 
 DEPLOYMENT_COLUMNS = (
     "key",
@@ -55,8 +62,15 @@ class CsvError:
 
 @dataclass(frozen=True)
 class CsvRow:
+    """A data row; `data` is None when it has errors. The references it names (when well-formed)
+    are kept either way so unknown teams, features and deployments are reported on every row."""
+
     line: int
-    data: DeploymentData | IncidentData
+    data: DeploymentData | IncidentData | None
+    key: str | None = None
+    team: str | None = None
+    features: tuple[str, ...] = ()
+    deployment: str | None = None
 
 
 def _column_of(path: str, kind: str) -> str:
@@ -173,22 +187,38 @@ def csv_parse(kind: str, content: bytes) -> tuple[list[CsvRow], list[CsvError]]:
                 CsvError(line, "", _("Too many rows: import at most %(n)s per file.") % {"n": MAX_ROWS})
             )
             break
-        checked = _row_check(kind, names, cells, line, seen_keys)
-        if isinstance(checked, CsvRow):
-            rows.append(checked)
-        else:
-            errors.extend(checked)
+        row, row_errors = _row_check(kind, names, cells, line, seen_keys)
+        rows.append(row)
+        errors.extend(row_errors)
     if not rows and not errors:
         errors.append(CsvError(2, "", _("The file has a header but no rows.")))
+    errors.sort(key=lambda e: e.line)
     return rows, errors
+
+
+def _mentions(kind: str, values: dict[str, str], line: int, row_errors: dict[str, str]) -> CsvRow:
+    def usable(value: str, column: str) -> str | None:
+        return value if value and column not in row_errors and key_check(value) is None else None
+
+    team = values["team"] if "team" not in row_errors and SLUG_RE.fullmatch(values["team"]) else None
+    if kind == "deployments":
+        features = tuple(k for k in values["features"].split() if key_check(k) is None)
+        return CsvRow(line=line, data=None, key=usable(values["key"], "key"), team=team, features=features)
+    return CsvRow(
+        line=line,
+        data=None,
+        key=usable(values["key"], "key"),
+        team=team,
+        deployment=usable(values["deployment"], "deployment"),
+    )
 
 
 def _row_check(
     kind: str, names: list[str], cells: list[str], line: int, seen_keys: dict[str, int]
-) -> CsvRow | list[CsvError]:
+) -> tuple[CsvRow, list[CsvError]]:
     if len(cells) != len(names):
         message = _("Expected %(n)s values, found %(found)s.") % {"n": len(names), "found": len(cells)}
-        return [CsvError(line, "", message)]
+        return CsvRow(line=line, data=None), [CsvError(line, "", message)]
     values = {name: cell.strip() for name, cell in zip(names, cells, strict=True)}
     row_errors: dict[str, str] = {}
     if kind == "deployments":
@@ -199,13 +229,17 @@ def _row_check(
         result = incident_clean(_incident_payload(values))
     if isinstance(result, dict):
         row_errors.update(result)
-    elif result.key is not None and result.key in seen_keys:
+    key = values["key"]
+    if key and key in seen_keys:
         row_errors["key"] = _("'%(key)s' is already used on line %(line)s") % {
-            "key": result.key,
-            "line": seen_keys[result.key],
+            "key": key,
+            "line": seen_keys[key],
         }
+    elif key:
+        seen_keys[key] = line
+    row = _mentions(kind, values, line, row_errors)
     if row_errors or isinstance(result, dict):
-        return [CsvError(line, _column_of(path, kind), reason) for path, reason in row_errors.items()]
-    if result.key is not None:
-        seen_keys[result.key] = line
-    return CsvRow(line=line, data=result)
+        return row, [CsvError(line, _column_of(path, kind), reason) for path, reason in row_errors.items()]
+    return CsvRow(
+        line=line, data=result, key=row.key, team=row.team, features=row.features, deployment=row.deployment
+    ), []

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from collab.models import Membership, Organisation
 from metrics.api import selectors
@@ -270,28 +271,26 @@ class CsvImportResult:
 
 def _csv_refs_check(*, org: Organisation, kind: str, rows: list[CsvRow]) -> tuple[Refs, list[CsvError]]:
     """Unknown teams, features and deployments, keys already used — with a fixed number of queries."""
-    datas = [row.data for row in rows]
-    teams = selectors.teams_by_slug(org=org, slugs=(d.team for d in datas))
-    if kind == "deployments":
-        deps = [d for d in datas if isinstance(d, DeploymentData)]
-        refs = Refs(
-            teams=teams,
-            features=selectors.features_by_key(org=org, keys=(k for d in deps for k in d.features)),
-        )
-        model: type[Deployment] | type[Incident] = Deployment
-    else:
-        incs = [d for d in datas if isinstance(d, IncidentData)]
-        keys = [d.deployment for d in incs if d.deployment]
-        refs = Refs(teams=teams, deployments=selectors.deployments_by_key(org=org, keys=keys))
-        model = Incident
-    taken = selectors.existing_keys(model=model, org=org, keys=(d.key for d in datas if d.key))
+    teams = selectors.teams_by_slug(org=org, slugs=(r.team for r in rows if r.team))
+    features = selectors.features_by_key(org=org, keys=(k for r in rows for k in r.features))
+    deployments = selectors.deployments_by_key(org=org, keys=(r.deployment for r in rows if r.deployment))
+    model: type[Deployment] | type[Incident] = Deployment if kind == "deployments" else Incident
+    taken = selectors.existing_keys(model=model, org=org, keys=(r.key for r in rows if r.key))
     errors: list[CsvError] = []
     for row in rows:
-        for path, reason in refs_check(row.data, refs).items():
-            errors.append(CsvError(line=row.line, column=path.split(".")[0], message=reason))
-        if row.data.key in taken:
-            errors.append(CsvError(line=row.line, column="key", message=f"'{row.data.key}' already exists"))
-    return refs, errors
+        if row.key in taken:
+            errors.append(CsvError(row.line, "key", _("'%(key)s' already exists") % {"key": row.key}))
+        if row.team and row.team not in teams:
+            errors.append(CsvError(row.line, "team", _("unknown team '%(key)s'") % {"key": row.team}))
+        unknown = [k for k in row.features if k not in features]
+        if unknown:
+            message = _("unknown feature(s): %(keys)s") % {"keys": ", ".join(unknown)}
+            errors.append(CsvError(row.line, "features", message))
+        if row.deployment and row.deployment not in deployments:
+            errors.append(
+                CsvError(row.line, "deployment", _("unknown deployment '%(key)s'") % {"key": row.deployment})
+            )
+    return Refs(teams=teams, features=features, deployments=deployments), errors
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
-_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 
 DEPLOYMENT_FIELDS = {"key", "team", "environment", "result", "finished_at", "commits", "features"}
 DEPLOYMENT_REQUIRED = {"team", "environment", "result", "finished_at"}
@@ -131,7 +131,7 @@ def slug_clean(value: Any, path: str, errors: Errors) -> str | None:
     if not isinstance(value, str):
         errors[path] = _("must be a team slug (string)")
         return None
-    if not value or len(value) > SLUG_MAX or not _SLUG.fullmatch(value):
+    if not value or len(value) > SLUG_MAX or not SLUG_RE.fullmatch(value):
         errors[path] = _("must be a team slug (letters, digits, '-' and '_')")
         return None
     return value
