@@ -21,18 +21,31 @@ def _tokens(text: str) -> list[str]:
 
 
 def word_diff(old: str, new: str) -> SafeString:
-    """Old → new with removed words in <del class="diff-old"> and added ones in <ins class="diff-new">."""
+    """Old → new with removed words in <del class="diff-old"> and added ones in <ins class="diff-new">.
+    A lone space between two changes joins them, so "a flag" → "two flags" reads as one change."""
     a, b = _tokens(old or ""), _tokens(new or "")
-    out: list[str] = []
+    segments: list[tuple[bool, str, str]] = []  # (changed, old text, new text)
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(escape("".join(a[i1:i2])))
+        segments.append((op != "equal", "".join(a[i1:i2]), "".join(b[j1:j2])))
+    merged: list[tuple[bool, str, str]] = []
+    for index, (changed, old_text, new_text) in enumerate(segments):
+        between_changes = 0 < index < len(segments) - 1 and segments[index - 1][0] and segments[index + 1][0]
+        if not changed and between_changes and not old_text.strip():
+            changed = True
+        if changed and merged and merged[-1][0]:
+            merged[-1] = (True, merged[-1][1] + old_text, merged[-1][2] + new_text)
+        else:
+            merged.append((changed, old_text, new_text))
+    out: list[str] = []
+    for changed, old_text, new_text in merged:
+        if not changed:
+            out.append(escape(old_text))
             continue
-        if op in ("delete", "replace"):
-            out.append(f'<del class="diff-old">{escape("".join(a[i1:i2]))}</del>')
-        if op in ("insert", "replace"):
-            out.append(f'<ins class="diff-new">{escape("".join(b[j1:j2]))}</ins>')
+        if old_text:
+            out.append(f'<del class="diff-old">{escape(old_text)}</del>')
+        if new_text:
+            out.append(f'<ins class="diff-new">{escape(new_text)}</ins>')
     return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from collab.features import services
@@ -53,7 +53,8 @@ def test_list_filter_by_team(client_for: Any, pm: Any, team: Any, org: Any) -> N
     _feature(team, title="Ours")
     _feature(other, title="Theirs")
     body = client_for(pm).get(reverse("collab:feature_list"), {"team": other.slug}).content.decode()
-    assert "Theirs" in body and "Ours" not in body
+    assert "Theirs" in body
+    assert "Ours" not in body
 
 
 def test_list_htmx_returns_only_the_table(client_for: Any, pm: Any, team: Any) -> None:
@@ -80,8 +81,16 @@ def test_list_query_count_does_not_grow(client_for: Any, pm: Any, team: Any) -> 
 def test_create_generates_key_and_computes_rice(client_for: Any, pm: Any, team: Any) -> None:
     response = client_for(pm).post(
         reverse("collab:feature_create"),
-        {"title": "Faster checkout", "team": team.pk, "kind": "product", "rice_reach": "1000",
-         "rice_impact": "2", "rice_confidence": "0.5", "rice_effort": "4", "planned_week": "2026-W10"},
+        {
+            "title": "Faster checkout",
+            "team": team.pk,
+            "kind": "product",
+            "rice_reach": "1000",
+            "rice_impact": "2",
+            "rice_confidence": "0.5",
+            "rice_effort": "4",
+            "planned_week": "2026-W10",
+        },
     )
     feature = Feature.objects.get(title="Faster checkout")
     assert response.status_code == 302
@@ -109,20 +118,35 @@ def test_create_refused_to_engineer_and_viewer(client_for: Any, make_member: Any
 
 def test_pm_cannot_create_for_a_team_they_do_not_lead(client_for: Any, pm: Any, org: Any) -> None:
     other = TeamFactory(org=org)
-    response = client_for(pm).post(reverse("collab:feature_create"), {"title": "X", "team": other.pk, "kind": "product"})
+    response = client_for(pm).post(
+        reverse("collab:feature_create"), {"title": "X", "team": other.pk, "kind": "product"}
+    )
     assert response.status_code == 200
     assert not Feature.objects.filter(title="X").exists()
 
 
-def test_edit_keeps_rice_in_step_and_links_dependencies(client_for: Any, pm: Any, team: Any, org: Any) -> None:
+def test_edit_keeps_rice_in_step_and_links_dependencies(
+    client_for: Any, pm: Any, team: Any, org: Any
+) -> None:
     feature = _feature(team, rice_reach=10, rice_impact=1, rice_confidence=1, rice_effort=1)
     other_team_feature = _feature(TeamFactory(org=org), key="F-900")
     objective = Objective.objects.create(org=org, key="O1", title="Grow", quarter="2026-Q1")
-    kr = KeyResult.objects.create(org=org, objective=objective, key="KR1", title="Activation", kind="business", target=40)
+    kr = KeyResult.objects.create(
+        org=org, objective=objective, key="KR1", title="Activation", kind="business", target=40
+    )
     response = client_for(pm).post(
         reverse("collab:feature_edit", args=[feature.key]),
-        {"title": feature.title, "team": team.pk, "kind": "product", "rice_reach": "100", "rice_impact": "1",
-         "rice_confidence": "1", "rice_effort": "2", "key_results": [kr.pk], "depends_on_keys": "f-900"},
+        {
+            "title": feature.title,
+            "team": team.pk,
+            "kind": "product",
+            "rice_reach": "100",
+            "rice_impact": "1",
+            "rice_confidence": "1",
+            "rice_effort": "2",
+            "key_results": [kr.pk],
+            "depends_on_keys": "f-900",
+        },
     )
     feature.refresh_from_db()
     assert response.status_code == 302
@@ -153,8 +177,11 @@ def test_feature_page_shows_spec_and_offers_sensible_transitions(client_for: Any
 
 def test_feature_page_read_only_for_engineer(client_for: Any, make_member: Any, team: Any) -> None:
     feature = _feature(team, status="framing")
-    body = client_for(make_member("engineer", team=team)).get(
-        reverse("collab:feature_detail", args=[feature.key])).content.decode()
+    body = (
+        client_for(make_member("engineer", team=team))
+        .get(reverse("collab:feature_detail", args=[feature.key]))
+        .content.decode()
+    )
     assert 'name="to"' not in body
     assert reverse("collab:feature_edit", args=[feature.key]) not in body
 
@@ -169,8 +196,14 @@ def test_feature_page_query_count_is_fixed(client_for: Any, pm: Any, team: Any) 
     for n in range(5):
         dep = _feature(team)
         feature.depends_on.add(dep)
-        deployment = Deployment.objects.create(org=team.org, team=team, key=f"d{n}", environment="production",
-                                               result="success", finished_at="2026-01-05T10:00:00+01:00")
+        deployment = Deployment.objects.create(
+            org=team.org,
+            team=team,
+            key=f"d{n}",
+            environment="production",
+            result="success",
+            finished_at="2026-01-05T10:00:00+01:00",
+        )
         deployment.features.add(feature)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("collab:feature_detail", args=[feature.key]))
@@ -187,14 +220,18 @@ def test_transition_to_delivered_sets_date(client_for: Any, pm: Any, team: Any) 
 
 def test_transition_refused_for_viewer(client_for: Any, viewer: Any, team: Any) -> None:
     feature = _feature(team, status="in_progress")
-    response = client_for(viewer).post(reverse("collab:feature_transition", args=[feature.key]), {"to": "delivered"})
+    response = client_for(viewer).post(
+        reverse("collab:feature_transition", args=[feature.key]), {"to": "delivered"}
+    )
     assert response.status_code == 403
 
 
 def test_review_rejection_sends_back_to_in_progress(client_for: Any, pm: Any, team: Any) -> None:
     feature = _feature(team, status="delivered")
-    response = client_for(pm).post(reverse("collab:review_create", args=[feature.key]),
-                                   {"outcome": "rejected", "reason": "Latency too high", "met_0": "on"})
+    response = client_for(pm).post(
+        reverse("collab:review_create", args=[feature.key]),
+        {"outcome": "rejected", "reason": "Latency too high", "met_0": "on"},
+    )
     feature.refresh_from_db()
     assert response.status_code == 302
     assert feature.status == "in_progress"
@@ -202,22 +239,33 @@ def test_review_rejection_sends_back_to_in_progress(client_for: Any, pm: Any, te
 
 def test_review_accept_with_unmet_criterion_says_why(client_for: Any, pm: Any, team: Any) -> None:
     feature = _feature(team, status="delivered")
-    response = client_for(pm).post(reverse("collab:review_create", args=[feature.key]),
-                                   {"outcome": "accepted", "met_0": "on"})
+    response = client_for(pm).post(
+        reverse("collab:review_create", args=[feature.key]), {"outcome": "accepted", "met_0": "on"}
+    )
     assert response.status_code == 200
     assert "Not met: p95 latency" in response.content.decode()
 
 
 def test_roadmap_places_features_and_shows_tech_debt(client_for: Any, pm: Any, team: Any) -> None:
     _feature(team, key="F-1", title="Checkout", rice_score=500, effort_points=3, status="framing")
-    _feature(team, key="F-2", title="Old billing", kind="tech_debt", rice_score=20, effort_points=8, status="aligned")
+    _feature(
+        team,
+        key="F-2",
+        title="Old billing",
+        kind="tech_debt",
+        rice_score=20,
+        effort_points=8,
+        status="aligned",
+    )
     _feature(team, key="F-3", title="Unscored", rice_score=None, status="idea")
     response = client_for(pm).get(reverse("collab:roadmap"), {"team": team.slug})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "F-1" in body and "F-2" in body
+    assert "F-1" in body
+    assert "F-2" in body
     assert "kind-tech_debt" in body
-    assert "Not placed" in body and "Unscored" in body
+    assert "Not placed" in body
+    assert "Unscored" in body
 
 
 def test_roadmap_unknown_team_is_404(client_for: Any, pm: Any) -> None:
@@ -250,7 +298,9 @@ def test_roadmap_svg_coordinates_not_localized(client_for: Any, pm: Any, team: A
         ("collab:spec_session_record", ("get", "post")),
     ],
 )
-def test_other_organisation_gets_404(assert_404_for_outsider: Any, team: Any, name: str, methods: tuple) -> None:
+def test_other_organisation_gets_404(
+    assert_404_for_outsider: Any, team: Any, name: str, methods: tuple
+) -> None:
     feature = _feature(team)
     assert_404_for_outsider(reverse(name, args=[feature.key]), methods=methods)
 
