@@ -1,0 +1,183 @@
+"""What the sync pages share: fetching a sync in the caller's organisation, the live context both
+the laptop page and the shared screen render, and the poll token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from rituals.models import Sync, SyncSection
+from rituals.syncs import integrations, selectors
+from rituals.syncs.timer import TimerState
+
+POLL_SALT = "rituals.syncs.poll"
+POLL_TOKEN_MAX_AGE = 12 * 3600
+VIEWS = ("detail", "present")
+
+
+def get_sync(request: HttpRequest, pk: int) -> Sync:
+    org = getattr(request, "org", None)
+    if org is None:
+        raise Http404
+    return get_object_or_404(selectors.sync_queryset(org=org), pk=pk)
+
+
+def add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- The poll token: lets an unchanged poll skip the session and user lookups -------------------
+
+
+def _session_fingerprint(request: HttpRequest) -> str:
+    raw = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    return salted_hmac(POLL_SALT, raw).hexdigest()[:20] if raw else ""
+
+
+def poll_token(request: HttpRequest, sync: Sync) -> str:
+    """Signed (organisation, browser session) of someone allowed to read this sync. It is only good
+    with the same session cookie, for twelve hours, and only answers "unchanged"; any change is
+    rendered through the normal, authenticated path."""
+    return signing.TimestampSigner(salt=POLL_SALT).sign(f"{sync.org_id}:{_session_fingerprint(request)}")
+
+
+def poll_token_org(request: HttpRequest) -> int | None:
+    token = request.GET.get("t", "")
+    if not token:
+        return None
+    try:
+        value = signing.TimestampSigner(salt=POLL_SALT).unsign(token, max_age=POLL_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    org_id, _sep, fingerprint = value.partition(":")
+    current = _session_fingerprint(request)
+    if not current or not constant_time_compare(fingerprint, current) or not org_id.isdigit():
+        return None
+    return int(org_id)
+
+
+# --- The live context ------------------------------------------------------------------------------
+
+ORIGIN_LABELS = {
+    "feature": _("Feature"),
+    "obstacle": _("Obstacle"),
+    "spec": _("Spec"),
+    "conflict": _("Conflict"),
+    "escalation": _("Escalation"),
+    "carried": _("Carried over"),
+}
+ORIGIN_URL_NAMES = {
+    "obstacle": "rituals:obstacle_detail",
+    "conflict": "rituals:conflict_detail",
+    "escalation": "rituals:escalation_detail",
+}
+
+
+def localise(sections: list[SyncSection]) -> list[SyncSection]:
+    """Display labels in the reader's language: default titles, prompts and the notes of pre-filled
+    items are msgids; what people typed is shown as typed."""
+    for section in sections:
+        section.label = gettext(section.title) if section.title else section.code  # type: ignore[attr-defined]
+        section.prompt_labels = [gettext(p) for p in section.prompts if p]  # type: ignore[attr-defined]
+        for item in section.items.all():
+            origin, _sep, ident = item.source.partition(":")
+            item.origin = origin  # type: ignore[attr-defined]
+            item.origin_label = ORIGIN_LABELS.get(origin, "")  # type: ignore[attr-defined]
+            generated = origin not in ("", "carried")
+            item.note_label = gettext(item.notes) if generated and item.notes else item.notes  # type: ignore[attr-defined]
+            item.origin_url = (  # type: ignore[attr-defined]
+                integrations.optional_url(ORIGIN_URL_NAMES[origin], int(ident))
+                if origin in ORIGIN_URL_NAMES and ident.isdigit()
+                else None
+            )
+    return sections
+
+
+def velocity_rows(summary: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """(label key, value) pairs from metrics.selectors.team_velocity_summary, whatever exact shape
+    it settles on: plain numbers or metric results ({value, ...})."""
+    if not summary:
+        return []
+    rows = []
+    for key in ("velocity", "predictability"):
+        value = summary.get(key)
+        if isinstance(value, dict):
+            value = value.get("value")
+        if isinstance(value, int | float):
+            rows.append((key, value))
+    return rows
+
+
+def text_template() -> str:
+    """Item and decision text go through the glossary filter when the features app ships it."""
+    return (
+        "rituals/syncs/_text_glossary.html"
+        if integrations.glossary_available()
+        else "rituals/syncs/_text.html"
+    )
+
+
+def live_context(request: HttpRequest, sync: Sync, *, view: str) -> dict[str, Any]:
+    """Everything the live region renders. The sync row (with its revision) was read before the
+    sections, so a change racing this render shows up at the next poll rather than being missed."""
+    membership = getattr(request, "membership", None)
+    sections = localise(selectors.sections_with_content(sync=sync))
+    current = next((s for s in sections if s.pk == sync.current_section_id), None)
+    now = timezone.now()
+    timer: TimerState | None = selectors.section_timer(sync=sync, section=current, now=now)
+    position = sections.index(current) + 1 if current else 0
+    access = selectors.sync_access(membership=membership, sync=sync)
+    section_states = []
+    for s in sections:
+        state = selectors.section_timer(sync=sync, section=s, now=now)
+        section_states.append((s, state))
+    velocity = []
+    if sync.team is not None and any(s.code == "velocity" for s in sections):
+        velocity = velocity_rows(integrations.team_velocity_summary(sync.team))
+    roadmap_url = (
+        integrations.optional_url("collab:roadmap", query={"team": sync.team.slug})
+        if sync.team is not None
+        else None
+    )
+    return {
+        "sync": sync,
+        "sections": sections,
+        "section_states": section_states,
+        "current": current,
+        "position": position,
+        "is_last": bool(sections) and current is sections[-1],
+        "is_first": bool(sections) and current is sections[0],
+        "timer": timer,
+        "server_now_ms": int(now.timestamp() * 1000),
+        "access": access,
+        "view": view,
+        "poll_url": reverse("rituals:sync_poll", args=[sync.pk]),
+        "poll_token": poll_token(request, sync),
+        "velocity": velocity,
+        "roadmap_url": roadmap_url,
+        "escalate_url": integrations.optional_url("rituals:escalation_create"),
+        "conflict_url": integrations.optional_url("rituals:conflict_create"),
+        "text_template": text_template(),
+        "planned_minutes": sum(s.planned_minutes for s in sections),
+    }
+
+
+def section_or_404(sync: Sync, pk: Any) -> SyncSection:
+    try:
+        return sync.sections.get(pk=int(pk))
+    except (SyncSection.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
