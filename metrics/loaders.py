@@ -1,0 +1,248 @@
+"""Build the metric engine's `Frames` from PostgreSQL, for one organisation (or one team of it).
+
+One ``.values_list()`` per table, whatever the data size: twelve queries, no model instances. Rows
+come ordered by (timestamp, id), which is the order a workspace document gives the engine, so its
+tie rules hold (a feature's first review is the earliest by `at`, then the first recorded; an
+incident links implicitly to the team's latest deployment, the last recorded among equal times).
+
+``since`` (optional) is the first ISO week any window will cover. Rows that cannot place a record
+in a window starting that week or later are left out — exactly, not approximately:
+
+- features: delivered, planned, aligned or first reviewed from that week on (a spec's sessions
+  and a feature's reviews are then loaded whole: the sessions up to alignment count, and only the
+  earliest review is a feature's first);
+- revisions, syncs and their sections, conflicts, escalations: from that week on;
+- deployments: successful production ones only (the only ones DORA counts; an explicit link to
+  another deployment links an incident to none, loaded or not), finished from that week on;
+- commits: of those deployments;
+- incidents: started or resolved from that week on, or linked to a loaded deployment (an incident
+  that started earlier can only link implicitly to a deployment finished earlier still);
+- pulses: of that week on.
+
+Team names are slugs, identifiers primary keys (opaque to the engine). The loader never imports
+pandas: it hands lists of row dicts to `Frames.from_records`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from time import perf_counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+
+from collab.models import AcceptanceReview, AlignmentSession, Feature, Organisation, SpecRevision, Team
+from metrics.computations import parse_week, week_start
+from metrics.frames import Frames
+from metrics.models import Commit, Deployment, Incident
+from rituals.models import Conflict, Escalation, Pulse, Sync, SyncSection
+
+__all__ = ["LoadedFrames", "load_frames", "load_frames_timed"]
+
+
+@dataclass(frozen=True)
+class LoadedFrames:
+    frames: Frames
+    seconds: float  # fetching the rows and building the frames
+    rows: int
+    first_week: str | None  # the ISO week (organisation time zone) of the earliest record loaded
+
+
+def load_frames(*, org: Organisation, team: Team | None = None, since: str | None = None) -> Frames:
+    """The organisation's raw tables as `Frames` (only `team`'s records when given; only what
+    windows from the ISO week `since` on can read when given)."""
+    return load_frames_timed(org=org, team=team, since=since).frames
+
+
+def load_frames_timed(
+    *, org: Organisation, team: Team | None = None, since: str | None = None
+) -> LoadedFrames:
+    began = perf_counter()
+    start = week_start(since, org.time_zone).to_pydatetime() if since else None
+    tables = {
+        name: _rows(query, columns) for name, (query, columns) in _queries(org, team, since, start).items()
+    }
+    frames = Frames.from_records(**tables)
+    return LoadedFrames(
+        frames,
+        perf_counter() - began,
+        sum(len(rows) for rows in tables.values()),
+        _first_week(tables, ZoneInfo(org.time_zone)),
+    )
+
+
+def _rows(query: Iterable[Sequence[Any]], columns: Sequence[str]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in query]
+
+
+# The instants and weeks that place a record in a window (the others only measure durations).
+_PLACING = {
+    "features": ("delivered_at",),
+    "alignment_sessions": ("held_at",),
+    "reviews": ("at",),
+    "syncs": ("started_at",),
+    "conflicts": ("resolved_at",),
+    "escalations": ("opened_at",),
+    "deployments": ("finished_at",),
+    "incidents": ("resolved_at",),
+}
+_PLACING_WEEKS = {"features": "planned_week", "pulses": "week"}
+
+
+def _first_week(tables: dict[str, list[dict[str, Any]]], tz: ZoneInfo) -> str | None:
+    instants = [
+        value
+        for name, columns in _PLACING.items()
+        for column in columns
+        if (value := min((row[column] for row in tables[name] if row[column] is not None), default=None))
+    ]
+    weeks = [
+        value
+        for name, column in _PLACING_WEEKS.items()
+        if (value := min((row[column] for row in tables[name] if _is_week(row[column])), default=None))
+    ]
+    if instants:
+        year, number, _ = min(instants).astimezone(tz).isocalendar()
+        weeks.append(f"{year}-W{number:02d}")
+    return min(weeks, default=None)
+
+
+def _is_week(value: Any) -> bool:
+    try:
+        parse_week(value)
+    except ValueError:
+        return False
+    return True
+
+
+_Query = tuple[Iterable[Any], tuple[str, ...]]
+
+
+def _queries(
+    org: Organisation, team: Team | None, since: str | None, start: datetime | None
+) -> dict[str, _Query]:
+    teamed = {"team": team} if team else {}
+
+    features = Feature.objects.filter(org=org, **teamed)
+    sessions = AlignmentSession.objects.filter(spec__feature__org=org)
+    revisions = SpecRevision.objects.filter(spec__feature__org=org)
+    reviews = AcceptanceReview.objects.filter(feature__org=org)
+    syncs = Sync.objects.filter(org=org, **teamed)
+    sections = SyncSection.objects.filter(sync__org=org)
+    conflicts = Conflict.objects.filter(org=org, **teamed)
+    escalations = Escalation.objects.filter(org=org)
+    deployments = Deployment.objects.filter(
+        org=org, environment=Deployment.Environment.PRODUCTION, result=Deployment.Result.SUCCESS, **teamed
+    )
+    commits = Commit.objects.filter(
+        deployment__org=org,
+        deployment__environment=Deployment.Environment.PRODUCTION,
+        deployment__result=Deployment.Result.SUCCESS,
+    )
+    incidents = Incident.objects.filter(org=org)
+    pulses = Pulse.objects.filter(org=org, **teamed)
+    if team is not None:
+        sessions = sessions.filter(spec__feature__team=team)
+        revisions = revisions.filter(spec__feature__team=team)
+        reviews = reviews.filter(feature__team=team)
+        sections = sections.filter(sync__team=team)
+        escalations = escalations.filter(Q(conflict__team=team) | Q(conflict__isnull=True, sync__team=team))
+        commits = commits.filter(deployment__team=team)
+        # An incident of another team may name this team's deployment as its cause.
+        incidents = incidents.filter(Q(team=team) | Q(deployment__team=team))
+
+    if start is not None and since is not None:
+        aligned_since = AlignmentSession.objects.filter(
+            outcome=AlignmentSession.Outcome.ALIGNED, held_at__gte=start
+        )
+        reviewed_since = AcceptanceReview.objects.filter(at__gte=start)
+        features = features.filter(
+            Q(delivered_at__gte=start)
+            | Q(planned_week__gte=since)
+            | Exists(aligned_since.filter(spec__feature=OuterRef("pk")))
+            | Exists(reviewed_since.filter(feature=OuterRef("pk")))
+        )
+        sessions = sessions.filter(Exists(aligned_since.filter(spec=OuterRef("spec"))))
+        revisions = revisions.filter(at__gte=start)
+        reviews = reviews.filter(Exists(reviewed_since.filter(feature=OuterRef("feature"))))
+        syncs = syncs.filter(started_at__gte=start)
+        sections = sections.filter(sync__started_at__gte=start)
+        conflicts = conflicts.filter(resolved_at__gte=start)
+        escalations = escalations.filter(opened_at__gte=start)
+        deployments = deployments.filter(finished_at__gte=start)
+        commits = commits.filter(deployment__finished_at__gte=start)
+        incidents = incidents.filter(
+            Q(started_at__gte=start) | Q(resolved_at__gte=start) | Q(deployment__finished_at__gte=start)
+        )
+        pulses = pulses.filter(week__gte=since)
+
+    return {
+        "features": (
+            (
+                (pk, slug, kind, status, points, week or None, delivered)
+                for pk, slug, kind, status, points, week, delivered in features.order_by("id").values_list(
+                    "id", "team__slug", "kind", "status", "effort_points", "planned_week", "delivered_at"
+                )
+            ),
+            ("feature", "team", "kind", "status", "effort_points", "planned_week", "delivered_at"),
+        ),
+        "alignment_sessions": (
+            sessions.order_by("held_at", "id").values_list("spec__feature_id", "held_at", "outcome"),
+            ("feature", "held_at", "outcome"),
+        ),
+        "revisions": (
+            revisions.order_by("at", "id").values_list("spec__feature_id", "at", "kind"),
+            ("feature", "at", "kind"),
+        ),
+        "reviews": (
+            reviews.order_by("at", "id").values_list("feature_id", "at", "outcome"),
+            ("feature", "at", "outcome"),
+        ),
+        "syncs": (
+            syncs.order_by("started_at", "id").values_list("id", "team__slug", "started_at", "ended_at"),
+            ("sync", "team", "started_at", "ended_at"),
+        ),
+        "sync_sections": (
+            sections.order_by("sync_id", "position", "id").values_list(
+                "sync_id", "code", "planned_minutes", "started_at", "ended_at"
+            ),
+            ("sync", "code", "planned_minutes", "started_at", "ended_at"),
+        ),
+        "conflicts": (
+            conflicts.annotate(session_count=Count("sessions"))
+            .order_by("resolved_at", "id")
+            .values_list("id", "team__slug", "resolved_at", "session_count"),
+            ("conflict", "team", "resolved_at", "sessions"),
+        ),
+        "escalations": (
+            # The team of its conflict, else of its sync (a conflict always has a team).
+            escalations.annotate(team_slug=Coalesce("conflict__team__slug", "sync__team__slug"))
+            .order_by("opened_at", "id")
+            .values_list("id", "team_slug", "level", "opened_at", "decided_at"),
+            ("escalation", "team", "level", "opened_at", "decided_at"),
+        ),
+        "deployments": (
+            deployments.order_by("finished_at", "id").values_list(
+                "id", "team__slug", "environment", "result", "finished_at"
+            ),
+            ("deployment", "team", "environment", "result", "finished_at"),
+        ),
+        "commits": (
+            commits.order_by("id").values_list("deployment_id", "authored_at"),
+            ("deployment", "authored_at"),
+        ),
+        "incidents": (
+            incidents.order_by("started_at", "id").values_list(
+                "id", "team__slug", "started_at", "resolved_at", "deployment_id"
+            ),
+            ("incident", "team", "started_at", "resolved_at", "deployment"),
+        ),
+        "pulses": (
+            pulses.order_by("id").values_list("team__slug", "week", "score"),
+            ("team", "week", "score"),
+        ),
+    }

@@ -1,0 +1,409 @@
+"""Metric writes: compute from the raw tables, upsert snapshots, and enqueue recomputes (debounced).
+
+How much history a recompute covers (the snapshot rows it rewrites):
+- `team_metrics_refresh` (after a change to a team's records) — the last `HISTORY_WEEKS` weeks,
+  ending with the current week, for that team and the organisation (whose pooled cohorts contain
+  the team's). Changes are usually recent; an edit back-dated further is picked up by
+- `org_metrics_refresh` (nightly, after an import or a targets change, `metrics recompute`, the
+  "Recompute now" button) — every week from the earliest record to the current week, for every
+  team and the organisation.
+Each covers weekly, rolling 4-week and 13-week windows ending at each of those weeks. Only rows
+whose numbers changed are written: a rerun on unchanged data writes nothing.
+
+Each team's rows are written in one transaction (the organisation's in its own, last; a team
+refresh writes its team's and the organisation's together), so a worker killed mid-job leaves
+the previous snapshots of the unfinished team intact. Recomputes of one organisation run one at a
+time (a PostgreSQL advisory lock): a job loads the rows committed before it starts, and never
+overwrites newer snapshots with older numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from time import perf_counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+from collab.models import Organisation, Team
+from metrics.computations import (
+    DEFAULT_TARGETS,
+    compute_series,
+    compute_window,
+    parse_week,
+    week_index,
+    week_label,
+)
+from metrics.loaders import load_frames_timed
+from metrics.models import MetricSnapshot, RecomputeRun
+
+logger = logging.getLogger(__name__)
+
+HISTORY_WEEKS = 26
+WINDOW_KINDS: dict[str, int] = {
+    MetricSnapshot.WindowKind.WEEK: 1,
+    MetricSnapshot.WindowKind.WEEKS_4: 4,
+    MetricSnapshot.WindowKind.WEEKS_13: 13,
+}
+DEBOUNCE_SECONDS = 60
+QUEUED_MARKER_SECONDS = 7 * 24 * 3600
+# A full recompute starts at the earliest record, but no further back than this (a typo'd
+# planned week of 2001 must not make the nightly job write twenty years of empty windows).
+MAX_HISTORY_WEEKS = 5 * 52
+RUN_RETENTION = timedelta(days=30)
+_LOCK_CLASS = 0x6D7472  # pg_advisory_lock(class, org id): "mtr"
+# Transient failures of Redis or the broker: the change is kept, the nightly recompute catches up.
+QUEUE_ERRORS: tuple[type[BaseException], ...] = (RedisError, KombuError, OSError)
+
+SNAPSHOT_UNIQUE = ["org", "team", "metric", "window_kind", "window_start"]
+SNAPSHOT_UPDATED = ["window_end", "value", "numerator", "denominator", "cohort", "extra", "computed_at"]
+
+
+# --- weeks and targets ---------------------------------------------------------------------------
+
+
+def current_week(org: Organisation, *, now: datetime | None = None) -> str:
+    """The ISO week, in the organisation's time zone, that contains `now`."""
+    year, number, _ = (now or timezone.now()).astimezone(ZoneInfo(org.time_zone)).isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def shift_week(week: str, weeks: int) -> str:
+    return week_label(week_index(week) + weeks)
+
+
+def org_targets(org: Organisation) -> dict[str, Any]:
+    """The organisation's target overrides the engine understands (others are ignored)."""
+    targets = org.targets if isinstance(org.targets, dict) else {}
+    return {metric: value for metric, value in targets.items() if metric in DEFAULT_TARGETS}
+
+
+# --- computing from the raw tables (the command line) --------------------------------------------
+
+
+def metrics_compute(
+    *, org: Organisation, first_week: str, last_week: str, team: Team | None = None
+) -> list[dict[str, Any]]:
+    """Every metric over the window, straight from the raw tables: for each team of the
+    organisation and the organisation itself, or for `team` only. Raises ValueError for a bad
+    week or a window that ends before it starts."""
+    parse_week(first_week)
+    parse_week(last_week)
+    if week_index(last_week) < week_index(first_week):
+        raise ValueError(f"the window ends ({last_week}) before it starts ({first_week})")
+    loaded = load_frames_timed(org=org, team=team, since=first_week)
+    slugs = (
+        [team.slug]
+        if team
+        else list(Team.objects.filter(org=org).order_by("slug").values_list("slug", flat=True))
+    )
+    return compute_window(
+        loaded.frames,
+        tz=org.time_zone,
+        first_week=first_week,
+        last_week=last_week,
+        teams=slugs,
+        include_org=team is None,
+        targets=org_targets(org),
+    )
+
+
+# --- snapshots -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RecomputeReport:
+    org: str
+    scope: str  # a team's slug, or "organisation"
+    first_week: str
+    last_week: str
+    groups: int = 0  # teams, plus the organisation
+    rows_loaded: int = 0
+    results: int = 0
+    written: int = 0
+    deleted: int = 0
+    load_seconds: float = 0.0
+    compute_seconds: float = 0.0
+    write_seconds: float = 0.0
+    teams_written: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return self.load_seconds + self.compute_seconds + self.write_seconds
+
+    def summary(self) -> str:
+        return (
+            f"{self.org} ({self.scope}): weeks {self.first_week}..{self.last_week}, "
+            f"{self.groups} groups, {self.results} windows, {self.written} snapshots written, "
+            f"{self.deleted} removed; {self.rows_loaded} rows loaded in {self.load_seconds:.2f} s, "
+            f"computed in {self.compute_seconds:.2f} s, written in {self.write_seconds:.2f} s"
+        )
+
+
+def team_metrics_refresh(*, team_id: int) -> RecomputeReport | None:
+    """Recompute the team's and the organisation's snapshots of the last `HISTORY_WEEKS` weeks."""
+    team = Team.objects.select_related("org").filter(pk=team_id).first()
+    if team is None:
+        logger.info("metrics refresh: team %s no longer exists", team_id)
+        return None
+    return _refresh(org=team.org, teams=[team], team=team)
+
+
+def org_metrics_refresh(*, org_id: int) -> RecomputeReport | None:
+    """Recompute every snapshot of the organisation, every team, since its first record."""
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        logger.info("metrics refresh: organisation %s no longer exists", org_id)
+        return None
+    return _refresh(org=org, teams=list(Team.objects.filter(org=org).order_by("slug")), team=None)
+
+
+def _refresh(*, org: Organisation, teams: Sequence[Team], team: Team | None) -> RecomputeReport:
+    run = RecomputeRun.objects.create(org=org, team=team, started_at=timezone.now())
+    try:
+        with _org_lock(org.pk):
+            report = _recompute(org=org, teams=teams, full=team is None)
+    except BaseException as exc:  # a killed worker (SystemExit) too: record why, then let it go
+        RecomputeRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(), ok=False, message=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(), ok=True, message=report.summary()
+    )
+    RecomputeRun.objects.filter(org=org, started_at__lt=timezone.now() - RUN_RETENTION).delete()
+    _clear_queued(org.pk)
+    logger.info("metrics refresh: %s", report.summary())
+    return report
+
+
+@contextmanager
+def _org_lock(org_id: int) -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_CLASS, org_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, org_id])
+
+
+def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> RecomputeReport:
+    last = current_week(org)
+    widest = max(WINDOW_KINDS.values())
+    if full:
+        loaded = load_frames_timed(org=org)
+        first = max(min(loaded.first_week or last, last), shift_week(last, -(MAX_HISTORY_WEEKS - 1)))
+    else:
+        first = shift_week(last, -(HISTORY_WEEKS - 1))
+        loaded = load_frames_timed(org=org, since=shift_week(first, -(widest - 1)))
+    report = RecomputeReport(
+        org=org.slug,
+        scope="organisation" if full else teams[0].slug,
+        first_week=first,
+        last_week=last,
+        groups=len(teams) + 1,
+        rows_loaded=loaded.rows,
+        load_seconds=loaded.seconds,
+    )
+
+    began = perf_counter()
+    team_ids: dict[str | None, int | None] = {team.slug: team.pk for team in teams} | {None: None}
+    computed: dict[int | None, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for kind, width in WINDOW_KINDS.items():
+        for result in compute_series(
+            loaded.frames,
+            tz=org.time_zone,
+            first_week=first,
+            last_week=last,
+            window_weeks=width,
+            teams=list(team_ids)[:-1],
+            include_org=True,
+            targets=org_targets(org),
+        ):
+            computed[team_ids[result["team"]]].append((kind, result))
+    report.results = sum(len(rows) for rows in computed.values())
+    report.compute_seconds = perf_counter() - began
+
+    began = perf_counter()
+    existing = _existing_snapshots(org=org, team_ids=list(team_ids.values()), first=first, last=last)
+    now = timezone.now()
+    # Teams first, the organisation last; a team refresh writes both in one transaction.
+    batches: list[list[int | None]] = (
+        [[team.pk] for team in teams] + [[None]] if full else [[teams[0].pk, None]]
+    )
+    for batch in batches:
+        with transaction.atomic():
+            for team_id in batch:
+                changed = [
+                    _snapshot(org, team_id, kind, result, now)
+                    for kind, result in computed[team_id]
+                    if existing.get((team_id, result["metric"], kind, result["from"])) != _values(result)
+                ]
+                if changed:
+                    MetricSnapshot.objects.bulk_create(
+                        changed,
+                        batch_size=1000,
+                        update_conflicts=True,
+                        unique_fields=SNAPSHOT_UNIQUE,
+                        update_fields=SNAPSHOT_UPDATED,
+                    )
+                    report.written += len(changed)
+                    report.teams_written.append(
+                        next((t.slug for t in teams if t.pk == team_id), "organisation")
+                    )
+                if full:
+                    report.deleted += _delete_outside(org=org, team_id=team_id, first=first, last=last)
+    report.write_seconds = perf_counter() - began
+    return report
+
+
+_Key = tuple[int | None, str, str, str]
+_Values = tuple[Any, ...]
+
+
+def _values(result: dict[str, Any]) -> _Values:
+    return (
+        result["to"],
+        result["value"],
+        result["numerator"],
+        result["denominator"],
+        result["cohort"],
+        result["extra"],
+    )
+
+
+def _existing_snapshots(
+    *, org: Organisation, team_ids: list[int | None], first: str, last: str
+) -> dict[_Key, _Values]:
+    teams = [pk for pk in team_ids if pk is not None]
+    rows = MetricSnapshot.objects.filter(
+        Q(team__in=teams) | Q(team__isnull=True), org=org, window_end__gte=first, window_end__lte=last
+    ).values_list(
+        "team_id",
+        "metric",
+        "window_kind",
+        "window_start",
+        "window_end",
+        "value",
+        "numerator",
+        "denominator",
+        "cohort",
+        "extra",
+    )
+    return {(row[0], row[1], row[2], row[3]): row[4:] for row in rows}
+
+
+def _snapshot(
+    org: Organisation, team_id: int | None, kind: str, result: dict[str, Any], now: datetime
+) -> MetricSnapshot:
+    return MetricSnapshot(
+        org=org,
+        team_id=team_id,
+        metric=result["metric"],
+        window_kind=kind,
+        window_start=result["from"],
+        window_end=result["to"],
+        value=result["value"],
+        numerator=result["numerator"],
+        denominator=result["denominator"],
+        cohort=result["cohort"],
+        extra=result["extra"],
+        computed_at=now,
+    )
+
+
+def _delete_outside(*, org: Organisation, team_id: int | None, first: str, last: str) -> int:
+    """A full recompute covers every week with data: older (or future) rows describe nothing."""
+    stale = MetricSnapshot.objects.filter(org=org, team_id=team_id).filter(
+        Q(window_end__lt=first) | Q(window_end__gt=last)
+    )
+    deleted, _ = stale.delete()
+    return deleted
+
+
+# --- enqueuing, debounced ------------------------------------------------------------------------
+
+
+def queued_key(org_id: int) -> str:
+    """Cache key holding when the oldest recompute still waiting for a worker was queued."""
+    return f"metrics:queued:org:{org_id}"
+
+
+def team_metrics_refresh_later(*, team_id: int) -> None:
+    """Recompute the team's metrics in a minute. The first change of a minute enqueues the job;
+    the others of that minute ride along (the job loads the rows when it runs). Call it from
+    `transaction.on_commit`. If Redis is down, log and skip: the nightly recompute catches up."""
+    from metrics import tasks
+
+    _later(
+        f"metrics:debounce:team:{team_id}",
+        tasks.team_metrics_refresh,
+        {"team_id": team_id},
+        org_id=lambda: Team.objects.filter(pk=team_id).values_list("org_id", flat=True).first(),
+    )
+
+
+def org_metrics_refresh_later(*, org_id: int) -> None:
+    """Recompute every snapshot of the organisation in a minute (debounced like the team's)."""
+    from metrics import tasks
+
+    _later(
+        f"metrics:debounce:org:{org_id}", tasks.org_metrics_refresh, {"org_id": org_id}, org_id=lambda: org_id
+    )
+
+
+def _later(key: str, task: Any, kwargs: dict[str, Any], *, org_id: Callable[[], int | None]) -> None:
+    try:
+        if not cache.add(key, 1, timeout=DEBOUNCE_SECONDS):
+            return
+        try:
+            task.apply_async(kwargs=kwargs, countdown=DEBOUNCE_SECONDS, retry=False)
+        except QUEUE_ERRORS:
+            cache.delete(key)  # let the next change try again
+            raise
+        org = org_id()
+        if org is not None:
+            _mark_queued(org)
+    except QUEUE_ERRORS as exc:
+        logger.warning("metrics refresh not queued (%s): %s; the nightly recompute will catch up", key, exc)
+
+
+def org_metrics_refresh_now(*, org: Organisation) -> str:
+    """The "Recompute now" button: queue the organisation's recompute for a worker, or, when the
+    broker is unreachable, compute it on this request. Returns "queued" or "computed"."""
+    from metrics import tasks
+
+    try:
+        tasks.org_metrics_refresh.apply_async(kwargs={"org_id": org.pk}, retry=False)
+    except QUEUE_ERRORS as exc:
+        logger.warning("metrics recompute of %s not queued (%s): computing it now", org.slug, exc)
+        org_metrics_refresh(org_id=org.pk)
+        return "computed"
+    _mark_queued(org.pk)
+    return "queued"
+
+
+def _mark_queued(org_id: int) -> None:
+    try:
+        cache.add(queued_key(org_id), timezone.now().timestamp(), timeout=QUEUED_MARKER_SECONDS)
+    except QUEUE_ERRORS as exc:
+        logger.warning("metrics: could not mark organisation %s as queued: %s", org_id, exc)
+
+
+def _clear_queued(org_id: int) -> None:
+    try:
+        cache.delete(queued_key(org_id))
+    except QUEUE_ERRORS as exc:
+        logger.warning("metrics: could not clear the queued marker of organisation %s: %s", org_id, exc)
