@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from collab.models import (
     AcceptanceReview,
@@ -32,15 +33,14 @@ from collab.models import (
     TeamMember,
     User,
 )
+from collab.workspace.bulk import BATCH_SIZE, bulk, copy_rows
 from collab.workspace.checks import database_errors, document_order
 from collab.workspace.common import as_float, parse_optional_timestamp, parse_timestamp
 from collab.workspace.rituals_loader import load_rituals
 from collab.workspace_validation import WorkspaceError, validate_workspace
 from metrics.models import Commit, Deployment, Incident
 
-__all__ = ["BATCH_SIZE", "WorkspaceImportError", "check_workspace", "import_workspace"]
-
-BATCH_SIZE = 2000
+__all__ = ["WorkspaceImportError", "check_workspace", "import_workspace"]
 
 
 class WorkspaceImportError(Exception):
@@ -91,12 +91,6 @@ def _metrics_refresh() -> Callable[..., Any] | None:
     except ImportError:  # the metrics engine does not offer it (yet)
         return None
     return org_metrics_refresh_later
-
-
-def _bulk(model: type[Any], objs: list[Any]) -> list[Any]:
-    if objs:
-        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
-    return objs
 
 
 class _Loader:
@@ -165,7 +159,7 @@ class _Loader:
             Membership(org=self.org, user=existing[email], role=person["role"])
             for email, person in by_email.items()
         ]
-        _bulk(Membership, memberships)
+        bulk(Membership, memberships)
         self.people: dict[str, Membership] = {m.user.email.lower(): m for m in memberships}
 
     def person(self, email: str | None) -> Membership | None:
@@ -176,9 +170,9 @@ class _Loader:
             Team(org=self.org, slug=data["slug"], name=data["name"], topology=data["topology"])
             for data in self.doc["teams"]
         ]
-        _bulk(Team, teams)
+        bulk(Team, teams)
         self.teams: dict[str, Team] = {team.slug: team for team in teams}
-        _bulk(
+        bulk(
             TeamMember,
             [
                 TeamMember(team=team, membership=self.person(member["email"]), role=member["role"])
@@ -192,9 +186,9 @@ class _Loader:
             Objective(org=self.org, key=data["key"], title=data["title"], quarter=data["quarter"])
             for data in self.doc["objectives"]
         ]
-        _bulk(Objective, objectives)
+        bulk(Objective, objectives)
         pairs = list(zip(objectives, self.doc["objectives"], strict=True))
-        _bulk(
+        bulk(
             Objective.teams.through,
             [
                 Objective.teams.through(objective=objective, team=self.teams[slug])
@@ -217,7 +211,7 @@ class _Loader:
             for objective, data in pairs
             for kr in data["key_results"]
         ]
-        _bulk(KeyResult, results)
+        bulk(KeyResult, results)
         self.key_results: dict[str, KeyResult] = {kr.key: kr for kr in results}
 
     # -- features and their specs
@@ -225,9 +219,9 @@ class _Loader:
     def load_features(self) -> None:
         docs = self.doc["features"]
         features = [self.feature(data) for data in docs]
-        _bulk(Feature, features)
+        bulk(Feature, features)
         self.features: dict[str, Feature] = {feature.key: feature for feature in features}
-        _bulk(
+        bulk(
             Feature.key_results.through,
             [
                 Feature.key_results.through(feature=feature, keyresult=self.key_results[key])
@@ -238,9 +232,9 @@ class _Loader:
         # Every feature gets its spec row (blank when the document has none), as the app expects;
         # alignment sessions and revisions hang on it.
         specs = [self.spec(feature, data.get("spec")) for feature, data in zip(features, docs, strict=True)]
-        _bulk(Spec, specs)
+        bulk(Spec, specs)
         self.load_sessions(specs, docs)
-        _bulk(
+        bulk(
             SpecRevision,
             [
                 SpecRevision(
@@ -255,7 +249,7 @@ class _Loader:
                 for revision in data["revisions"]
             ],
         )
-        _bulk(
+        bulk(
             AcceptanceReview,
             [
                 AcceptanceReview(
@@ -322,8 +316,8 @@ class _Loader:
                     duration_minutes=item.get("duration_minutes"),
                 )
                 sessions.append((session, item["attendees"]))
-        _bulk(AlignmentSession, [session for session, _ in sessions])
-        _bulk(
+        bulk(AlignmentSession, [session for session, _ in sessions])
+        bulk(
             SessionAttendance,
             [
                 SessionAttendance(session=session, membership=self.person(email))
@@ -351,43 +345,43 @@ class _Loader:
     # -- deployments, incidents, glossary
 
     def load_deployments(self) -> None:
+        # The DORA lists are the big ones (a busy organisation has 100,000s of deployments and
+        # commits): COPY them, then read the new ids back in one query.
         docs = self.doc["deployments"]
-        deployments = [
-            Deployment(
-                org=self.org,
-                team=self.teams[data["team"]],
-                key=data["key"],
-                environment=data["environment"],
-                result=data["result"],
-                finished_at=parse_timestamp(data["finished_at"]),
-                source="import",
-            )
-            for data in docs
-        ]
-        _bulk(Deployment, deployments)
-        pairs = list(zip(deployments, docs, strict=True))
-        _bulk(
-            Commit,
-            [
-                Commit(
-                    deployment=deployment,
-                    sha=commit["sha"],
-                    authored_at=parse_timestamp(commit["authored_at"]),
+        now = timezone.now()
+        copy_rows(
+            Deployment,
+            ["org_id", "team_id", "key", "environment", "result", "finished_at", "source", "created_at"],
+            (
+                (
+                    self.org.id,
+                    self.teams[data["team"]].id,
+                    data["key"],
+                    data["environment"],
+                    data["result"],
+                    parse_timestamp(data["finished_at"]),
+                    "import",
+                    now,
                 )
-                for deployment, data in pairs
+                for data in docs
+            ),
+        )
+        ids = dict(Deployment.objects.filter(org=self.org).values_list("key", "id"))
+        copy_rows(
+            Commit,
+            ["deployment_id", "sha", "authored_at"],
+            (
+                (ids[data["key"]], commit["sha"], parse_timestamp(commit["authored_at"]))
+                for data in docs
                 for commit in data["commits"]
-            ],
+            ),
         )
-        _bulk(
+        copy_rows(
             Deployment.features.through,
-            [
-                Deployment.features.through(deployment=deployment, feature=self.features[key])
-                for deployment, data in pairs
-                for key in data["features"]
-            ],
+            ["deployment_id", "feature_id"],
+            ((ids[data["key"]], self.features[key].id) for data in docs for key in data["features"]),
         )
-        by_key = {deployment.key: deployment for deployment in deployments}
-        _bulk(
+        bulk(
             Incident,
             [
                 Incident(
@@ -397,7 +391,7 @@ class _Loader:
                     title=data["title"],
                     started_at=parse_timestamp(data["started_at"]),
                     resolved_at=parse_optional_timestamp(data.get("resolved_at")),
-                    deployment=by_key[data["deployment"]] if data.get("deployment") else None,
+                    deployment_id=ids[data["deployment"]] if data.get("deployment") else None,
                     source="import",
                 )
                 for data in self.doc["incidents"]
@@ -405,7 +399,7 @@ class _Loader:
         )
 
     def load_glossary(self) -> None:
-        _bulk(
+        bulk(
             GlossaryTerm,
             [
                 GlossaryTerm(

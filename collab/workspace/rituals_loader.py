@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-
 from collab.models import Feature, Membership, Organisation, Team
+from collab.workspace.bulk import BATCH_SIZE, bulk
 from collab.workspace.common import parse_date, parse_optional_timestamp, parse_timestamp
 from rituals.models import (
     ActionItem,
@@ -22,14 +21,6 @@ from rituals.models import (
     SyncItem,
     SyncSection,
 )
-
-BATCH_SIZE = 2000
-
-
-def _bulk(model: type[models.Model], objs: list[Any]) -> list[Any]:
-    if objs:
-        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)  # type: ignore[attr-defined]
-    return objs
 
 
 def load_rituals(
@@ -48,7 +39,7 @@ def load_rituals(
 
     syncs = _load_syncs(doc["syncs"], org=org, person=person, teams=teams, feature=feature)
     conflicts = _load_conflicts(doc["conflicts"], org=org, teams=teams)
-    _bulk(
+    bulk(
         Escalation,
         [
             Escalation(
@@ -65,7 +56,7 @@ def load_rituals(
             for data in doc["escalations"]
         ],
     )
-    _bulk(
+    bulk(
         Obstacle,
         [
             Obstacle(
@@ -81,7 +72,7 @@ def load_rituals(
             for data in doc["obstacles"]
         ],
     )
-    _bulk(
+    bulk(
         Pulse,
         [
             Pulse(org=org, team=teams[data["team"]], week=data["week"], score=data["score"])
@@ -116,7 +107,7 @@ def _load_syncs(
         )
         for data in docs
     ]
-    _bulk(Sync, syncs)
+    bulk(Sync, syncs)
     pairs = list(zip(syncs, docs, strict=True))
     sections: dict[tuple[int, str], SyncSection] = {}
     section_rows = []
@@ -136,8 +127,8 @@ def _load_syncs(
             section_rows.append(section)
             if section.started_at and not section.ended_at:
                 running[id(sync)] = section
-    _bulk(SyncSection, section_rows)
-    _bulk(
+    bulk(SyncSection, section_rows)
+    bulk(
         SyncItem,
         [
             SyncItem(
@@ -151,7 +142,7 @@ def _load_syncs(
             for item in data["items"]
         ],
     )
-    _bulk(
+    bulk(
         Decision,
         [
             Decision(
@@ -164,7 +155,7 @@ def _load_syncs(
             for item in data["decisions"]
         ],
     )
-    _bulk(
+    bulk(
         ActionItem,
         [
             ActionItem(
@@ -212,8 +203,8 @@ def _load_conflicts(
                 resolution=data.get("resolution") or "",
             )
         )
-    _bulk(Conflict, conflicts)
-    _bulk(
+    bulk(Conflict, conflicts)
+    bulk(
         ConflictSession,
         [
             ConflictSession(conflict=conflict, held_at=parse_timestamp(session["held_at"]))
