@@ -85,7 +85,7 @@ def _deployment_payload(values: dict[str, str], errors: dict[str, str]) -> dict[
     authored = values["commit_authored_at"].split()
     if len(shas) != len(authored):
         errors["commit_authored_at"] = _(
-            "has %(authored)s timestamps for %(shas)s commit shas (one per sha, space-separated)"
+            "%(authored)s timestamp(s) for %(shas)s commit sha(s): give one per sha, space-separated"
         ) % {"authored": len(authored), "shas": len(shas)}
     return {
         "key": values["key"] or None,

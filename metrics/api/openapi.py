@@ -10,7 +10,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from metrics.api.csv_format import DEPLOYMENT_COLUMNS, INCIDENT_COLUMNS
 from metrics.api.http import MAX_BODY_BYTES
 from metrics.api.validation import ENVIRONMENTS, KEY_MAX, MAX_COMMITS, MAX_FEATURES, RESULTS, TITLE_MAX
 
@@ -606,9 +605,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                 "Authenticate with an organisation's API token (Settings → API tokens): "
                 'Authorization: Bearer <token>. Every error is JSON: {"error", "details": {field path: reason}}. '
                 "Timestamps are ISO 8601 with a UTC offset; responses give them in UTC. "
-                "CSV imports use the columns %(deployments)s and %(incidents)s."
-            )
-            % {"deployments": ",".join(DEPLOYMENT_COLUMNS), "incidents": ",".join(INCIDENT_COLUMNS)},
+                "Past records can also be imported as CSV (Settings → Import a CSV)."
+            ),
         },
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "security": [{"bearerAuth": []}],

@@ -78,7 +78,7 @@ def test_every_error_has_its_line_and_column_and_nothing_loads(checkout: Any, or
     ]
     messages = {(e.line, e.column): e.message for e in rejected.value.errors}
     assert "unknown team" in messages[(3, "team")]
-    assert "1 timestamps for 2 commit shas" in messages[(4, "commit_authored_at")]
+    assert "1 timestamp(s) for 2 commit sha(s)" in messages[(4, "commit_authored_at")]
     assert "line 2" in messages[(6, "key")]
     assert "Expected 8 values, found 3" in messages[(7, "")]
     assert not Deployment.objects.exists()
