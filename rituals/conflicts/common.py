@@ -4,7 +4,7 @@ and the after-commit metrics refresh."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import partial
 
 from django.db import models, transaction
 from django.db.models import IntegerField, Max
@@ -42,17 +42,17 @@ def next_key(*, model: type[models.Model], org: Organisation, prefix: str) -> st
     return f"{prefix}-{(top or 0) + 1}"
 
 
-def refresh_team_metrics_later(*, team_id: int | None) -> None:
-    """After commit, ask the metrics app to recompute the team's snapshots (debounced there). The
-    metrics service is optional: without it the nightly recompute catches up."""
-    if team_id is None:
-        return
+def refresh_team_metrics_later(*, team_id: int | None, org_id: int | None = None) -> None:
+    """After commit, ask the metrics app to recompute the team's snapshots (debounced there), or
+    the organisation's when the record belongs to no team. The metrics service is optional:
+    without it the nightly recompute catches up."""
     try:
-        from metrics.services import team_metrics_refresh_later  # type: ignore[attr-defined]
+        from metrics import services as metrics_services
     except ImportError:
         return
-
-    def enqueue(refresh: Any = team_metrics_refresh_later) -> None:
-        refresh(team_id=team_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    if team_id is not None and hasattr(metrics_services, "team_metrics_refresh_later"):
+        transaction.on_commit(
+            partial(metrics_services.team_metrics_refresh_later, team_id=team_id), robust=True
+        )
+    elif org_id is not None and hasattr(metrics_services, "org_metrics_refresh_later"):
+        transaction.on_commit(partial(metrics_services.org_metrics_refresh_later, org_id=org_id), robust=True)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collab.models import Organisation
+from collab.models import Organisation, Team
 from rituals.conflicts import selectors
 from rituals.conflicts.matrix import LEVEL_TITLES, grouped_category_choices
 from rituals.conflicts.services import STEPS
@@ -28,14 +28,20 @@ def now_local() -> Any:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
+def _category_choices() -> list[Any]:
+    return [("", _("Choose…")), *grouped_category_choices()]
+
+
 class CategoryField(forms.ChoiceField):
+    """The nine categories grouped by escalation level; a callable, so the labels follow the
+    language of each request rather than the one active when the form class was built."""
+
     def __init__(self, *, required: bool = True, **kwargs: Any) -> None:
-        super().__init__(required=required, **kwargs)
-        self.choices = [("", _("Choose…"))] + grouped_category_choices()
+        super().__init__(required=required, choices=_category_choices, **kwargs)
 
 
 class ConflictCreateForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, empty_label=_("Choose…"))  # type: ignore[arg-type]
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), empty_label=_("Choose…"))
     title = forms.CharField(
         label=_("What is the disagreement about?"),
         max_length=300,

@@ -8,7 +8,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collab.models import Organisation
+from collab.models import Feature, Membership, Organisation, Team
+from metrics.models import Incident
 from rituals.conflicts import selectors
 from rituals.conflicts.forms import DateTimeLocalInput, now_local
 from rituals.models import Obstacle, OneOnOne, PostMortem
@@ -20,7 +21,7 @@ class MembershipChoiceField(forms.ModelChoiceField):
 
 
 class ObstacleForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, empty_label=_("Choose…"))  # type: ignore[arg-type]
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), empty_label=_("Choose…"))
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Choose…")), *Obstacle.Kind.choices])
     title = forms.CharField(label=_("What is in the way?"), max_length=300)
     description = forms.CharField(
@@ -31,7 +32,7 @@ class ObstacleForm(forms.Form):
     )
     owner = MembershipChoiceField(
         label=_("Owner"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Membership.objects.none(),
         required=False,
         empty_label=_("Nobody yet"),
         help_text=_("The person who chases it until it's removed."),
@@ -55,12 +56,16 @@ class ObstacleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class OneOnOneForm(forms.Form):
-    leader = MembershipChoiceField(label=_("Product leader"), queryset=None, empty_label=_("Choose…"))  # type: ignore[arg-type]
-    pm = MembershipChoiceField(label=_("Product manager"), queryset=None, empty_label=_("Choose…"))  # type: ignore[arg-type]
+    leader = MembershipChoiceField(
+        label=_("Product leader"), queryset=Membership.objects.none(), empty_label=_("Choose…")
+    )
+    pm = MembershipChoiceField(
+        label=_("Product manager"), queryset=Membership.objects.none(), empty_label=_("Choose…")
+    )
     held_at = forms.DateTimeField(label=_("Held at"), widget=DateTimeLocalInput(), initial=now_local)
     obstacles = ObstacleChoiceField(
         label=_("Obstacles discussed"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=Obstacle.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Open obstacles of the organisation. Add a new one below."),
@@ -71,9 +76,9 @@ class OneOnOneForm(forms.Form):
     )
     new_obstacle_team = forms.ModelChoiceField(
         label=_("Its team"),
-        queryset=None,
+        queryset=Team.objects.none(),
         required=False,
-        empty_label=_("Choose…"),  # type: ignore[arg-type]
+        empty_label=_("Choose…"),
     )
     learnings = forms.CharField(
         label=_("Learnings"),
@@ -117,13 +122,13 @@ class OneOnOneForm(forms.Form):
 
 class PostMortemForm(forms.Form):
     kind = forms.ChoiceField(label=_("About"), choices=PostMortem.Kind.choices, widget=forms.RadioSelect)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, empty_label=_("Choose…"))  # type: ignore[arg-type]
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), empty_label=_("Choose…"))
     incident = forms.ModelChoiceField(
-        label=_("Incident"), queryset=None, required=False, empty_label=_("Choose…")
-    )  # type: ignore[arg-type]
+        label=_("Incident"), queryset=Incident.objects.none(), required=False, empty_label=_("Choose…")
+    )
     feature = forms.ModelChoiceField(
-        label=_("Delayed feature"), queryset=None, required=False, empty_label=_("Choose…")
-    )  # type: ignore[arg-type]
+        label=_("Delayed feature"), queryset=Feature.objects.none(), required=False, empty_label=_("Choose…")
+    )
     title = forms.CharField(label=_("Title"), max_length=300)
     held_at = forms.DateTimeField(label=_("Held at"), widget=DateTimeLocalInput(), required=False)
     summary = forms.CharField(

@@ -36,7 +36,9 @@ def matrix() -> list[MatrixLevel]:
             level=level,
             title=LEVEL_TITLES[level],
             subtitle=LEVEL_SUBTITLES[level],
-            categories=tuple((c.value, c.label) for c in ConflictCategory if ESCALATION_LEVEL[c] == level),
+            categories=tuple(
+                (c.value, str(c.label)) for c in ConflictCategory if ESCALATION_LEVEL[c] == level
+            ),
         )
         for level in (1, 2, 3)
     ]

@@ -3,6 +3,7 @@ per page at most, memoised on the request), links to syncs, and PIVOT text with 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import template
@@ -31,6 +32,7 @@ def sync_url(sync_id: int | None) -> str:
     return _sync_url(sync_id)
 
 
+_glossary: Callable[[Any, Any], SafeString] | None
 try:  # The glossary filter belongs to collab; the text reads fine without it.
     from collab.templatetags.glossary import mark_terms as _glossary
 except ImportError:  # pragma: no cover - depends on what collab ships

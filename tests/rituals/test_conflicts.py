@@ -308,6 +308,14 @@ def test_create_from_a_sync_item_prefills_and_keeps_the_origin(client_for, pm, t
     assert Conflict.objects.get().origin_item == item
 
 
+def test_create_form_speaks_the_callers_language(client_for, pm):
+    client = client_for(pm)
+    client.post(reverse("set_language"), {"language": "fr"})
+    body = client.get(reverse("rituals:conflict_create")).content.decode()
+    assert '<optgroup label="Niveau 2 : VP Product + CTO">' in body
+    assert "Conflit budgétaire" in body
+
+
 def test_create_from_another_organisations_item_is_404(client_for, pm):
     url = reverse("rituals:conflict_create") + f"?item={SyncItemFactory().pk}"
     assert client_for(pm).get(url).status_code == 404
@@ -503,3 +511,16 @@ def test_person_without_organisation_gets_the_join_page(client):
     user = MembershipFactory(is_active=False).user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get(reverse("rituals:conflict_list")).status_code == 200
+
+
+def test_resolving_enqueues_the_teams_metrics_refresh_after_commit(team, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    conflict = PivotedConflictFactory(team=team)
+    ConflictSessionFactory(conflict=conflict)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _resolve(conflict)
+    assert cache.get(f"metrics:debounce:team:{team.pk}") is None
+    for callback in callbacks:
+        callback()
+    assert cache.get(f"metrics:debounce:team:{team.pk}") == 1

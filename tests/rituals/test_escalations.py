@@ -392,3 +392,19 @@ def test_every_escalation_url_is_404_for_another_organisation(assert_404_for_out
     assert_404_for_outsider(
         reverse("rituals:escalation_create") + f"?item={item.pk}", methods=("get", "post")
     )
+
+
+def test_escalations_enqueue_a_metrics_refresh(team, org, pm, cto, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalation_open_from_conflict(conflict=ConflictFactory(team=team), by=pm)
+    assert cache.get(f"metrics:debounce:team:{team.pk}") == 1
+    orgwide = SyncItemFactory(section__sync__team=None, section__sync__org=org)
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation = services.escalation_open_from_item(item=orgwide, by=pm, title="t", level=2)
+    assert cache.get(f"metrics:debounce:org:{org.pk}") == 1
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalation_decide(escalation=escalation, by=cto, decision="Go")
+    assert cache.get(f"metrics:debounce:org:{org.pk}") == 1

@@ -108,7 +108,7 @@ def _clean_options(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise ValidationError(_("Give every option a title."))
     if len(cleaned) > MAX_OPTIONS:
         raise ValidationError(_("Keep it to two or three options: PIVOT weighs a few real alternatives."))
-    if sum(option["chosen"] for option in cleaned) > 1:
+    if sum(1 for option in cleaned if option["chosen"]) > 1:
         raise ValidationError(_("Choose only one option."))
     return cleaned
 

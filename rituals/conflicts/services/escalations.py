@@ -37,7 +37,7 @@ def escalation_may_decide(*, escalation: Escalation, membership: Membership | No
 def _after_open(escalation: Escalation) -> None:
     transaction.on_commit(partial(notifications.escalation_opened, escalation_id=escalation.pk), robust=True)
     team = escalation.team
-    refresh_team_metrics_later(team_id=team.pk if team else None)
+    refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
 
 
 @transaction.atomic
@@ -143,7 +143,7 @@ def escalation_decide(
         Sync.objects.filter(pk=item.sync_id).update(revision=F("revision") + 1)
     transaction.on_commit(partial(notifications.escalation_decided, escalation_id=escalation.pk), robust=True)
     team = escalation.team
-    refresh_team_metrics_later(team_id=team.pk if team else None)
+    refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
     return escalation
 
 
@@ -165,5 +165,5 @@ def escalation_raise(*, escalation: Escalation, by: Membership) -> Escalation:
     escalation.save(update_fields=["level"])
     transaction.on_commit(partial(notifications.escalation_opened, escalation_id=escalation.pk), robust=True)
     team = escalation.team
-    refresh_team_metrics_later(team_id=team.pk if team else None)
+    refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
     return escalation

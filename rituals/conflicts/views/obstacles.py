@@ -78,8 +78,11 @@ def obstacle_create(request: HttpRequest) -> HttpResponse:
         sync: Sync | None = item.sync if item is not None else None
         try:
             obstacle = services.obstacle_create(
-                org=org, by=request.membership, raised_in_sync=sync, **form.cleaned_data
-            )  # type: ignore[attr-defined]
+                org=org,
+                by=request.membership,  # type: ignore[attr-defined]
+                raised_in_sync=sync,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -145,8 +148,10 @@ def obstacle_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.obstacle_resolve(
-                obstacle=obstacle, resolution=form.cleaned_data["resolution"], by=request.membership
-            )  # type: ignore[attr-defined]
+                obstacle=obstacle,
+                resolution=form.cleaned_data["resolution"],
+                by=request.membership,  # type: ignore[attr-defined]
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
