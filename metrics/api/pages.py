@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from collab.permissions import Cap, require
 from metrics.api import docs, selectors, services
@@ -47,9 +47,12 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require(Cap.MANAGE_ORG)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation (scripts using the token will stop working); POST revokes."""
     token = get_object_or_404(selectors.token_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+    if request.method == "GET":
+        return render(request, "metrics/api/api_token_revoke.html", {"token": token})
     services.token_revoke(token=token, by=request.membership)  # type: ignore[attr-defined]
     messages.success(
         request, _("Token “%(name)s” revoked: calls with it now get 401.") % {"name": token.name}

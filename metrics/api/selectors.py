@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from collab.models import Feature, Organisation, Team
 from metrics.models import ApiToken, Commit, Deployment, Incident
@@ -15,7 +15,7 @@ def token_list(*, org: Organisation) -> QuerySet[ApiToken]:
     return (
         ApiToken.objects.filter(org=org)
         .select_related("created_by__user")
-        .order_by("revoked_at", "-created_at")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at")
     )
 
 

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import urlencode
 
 from metrics.api import selectors, services
 from metrics.api.devlake import devlake_clean
@@ -108,7 +107,7 @@ def _page(request: HttpRequest, queryset: Any, *, page: int, size: int, render: 
     def link(number: int) -> str:
         query = request.GET.copy()
         query["page"] = str(number)
-        return request.build_absolute_uri(request.path + "?" + urlencode(sorted(query.items())))
+        return request.build_absolute_uri(request.path + "?" + query.urlencode())
 
     return json_response(
         {

@@ -81,6 +81,11 @@ def test_page_rejects_an_empty_name(client_for: Any, ops: Any) -> None:
 def test_revoking_from_the_page_makes_calls_401(client_for: Any, ops: Any, team: Any) -> None:
     token, plain = services.token_create(org=ops.org, name="CI", by=ops)
     client = client_for(ops)
+    confirm = client.get(reverse("metrics:api_token_revoke", args=[token.pk]))
+    assert confirm.status_code == 200
+    assert "401" in confirm.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None
     response = client.post(reverse("metrics:api_token_revoke", args=[token.pk]))
     assert response.status_code == 302
     token.refresh_from_db()
@@ -99,6 +104,24 @@ def test_only_org_managers_reach_the_tokens_page(client_for: Any, make_member: A
     assert not ApiToken.objects.exists()
 
 
+def test_active_tokens_are_listed_first(client_for: Any, ops: Any) -> None:
+    old, _ = services.token_create(org=ops.org, name="Old Jenkins", by=None)
+    services.token_revoke(token=old, by=None)
+    services.token_create(org=ops.org, name="GitHub Actions", by=None)
+    tokens = list(client_for(ops).get(reverse("metrics:api_tokens")).context["tokens"])
+    assert [t.name for t in tokens] == ["GitHub Actions", "Old Jenkins"]
+
+
+def test_tokens_page_has_a_fixed_number_of_queries(
+    client_for: Any, ops: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(ops)
+    for n in range(8):
+        services.token_create(org=ops.org, name=f"CI {n}", by=ops)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("metrics:api_tokens")).status_code == 200
+
+
 def test_anonymous_is_sent_to_login(client: Any) -> None:
     response = client.get(reverse("metrics:api_tokens"))
     assert response.status_code == 302
@@ -107,7 +130,7 @@ def test_anonymous_is_sent_to_login(client: Any) -> None:
 
 def test_another_organisations_token_cannot_be_revoked(org: Any, assert_404_for_outsider: Any) -> None:
     token, _ = services.token_create(org=org, name="CI", by=None)
-    assert_404_for_outsider(reverse("metrics:api_token_revoke", args=[token.pk]), methods=("post",))
+    assert_404_for_outsider(reverse("metrics:api_token_revoke", args=[token.pk]), methods=("get", "post"))
     token.refresh_from_db()
     assert token.revoked_at is None
 
