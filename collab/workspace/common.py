@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import zoneinfo
 from typing import Any
@@ -12,6 +13,11 @@ FORMAT = "collab-workspace/1"
 # The same shape the JSON Schema accepts for a timestamp.
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 UTC = dt.UTC
+
+
+def dump_document(doc: dict[str, Any]) -> str:
+    """The document as the format's example writes it: indent 1, ASCII-safe, a final newline."""
+    return json.dumps(doc, indent=1) + "\n"
 
 
 def parse_timestamp(value: str) -> dt.datetime:

@@ -6,7 +6,6 @@ stdout (or writes it to `--output`)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from collab.models import Organisation
+from collab.workspace.common import dump_document
 from collab.workspace.exporter import export_workspace
 from collab.workspace.importer import WorkspaceImportError, import_workspace
 from collab.workspace.summary import summarise
 from collab.workspace_validation import WorkspaceError, load_workspace_json
-
-
-def dump(doc: dict[str, Any]) -> str:
-    """The document as the format's example writes it: indent 1, ASCII-safe."""
-    return json.dumps(doc, indent=1) + "\n"
 
 
 class Command(BaseCommand):
@@ -82,7 +77,7 @@ class Command(BaseCommand):
         org = Organisation.objects.filter(slug=slug).first()
         if org is None:
             raise CommandError(_('No organisation with the slug "%(slug)s".') % {"slug": slug}, returncode=1)
-        text = dump(export_workspace(org))
+        text = dump_document(export_workspace(org))
         if output:
             Path(output).write_text(text, encoding="utf-8")
             self.stderr.write(_("Wrote %(file)s.") % {"file": output})

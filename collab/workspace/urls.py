@@ -1,0 +1,13 @@
+"""The workspace document page (included by collab/urls.py under the `collab` namespace)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from collab.workspace import views
+
+urlpatterns = [
+    path("settings/workspace/", views.workspace_page, name="workspace"),
+    path("settings/workspace/export/", views.workspace_export, name="workspace_export"),
+    path("settings/workspace/import/", views.workspace_import, name="workspace_import"),
+]
