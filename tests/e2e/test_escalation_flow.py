@@ -8,16 +8,23 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from rituals.models import Escalation
+from rituals.models import Escalation, Obstacle
 from tests.conftest import browser_login
 from tests.factories import (
+    FeatureFactory,
     MembershipFactory,
     OrganisationFactory,
     TeamFactory,
     TeamMemberFactory,
     UserFactory,
 )
-from tests.rituals.factories import ConflictSessionFactory, ObstacleFactory, PivotedConflictFactory
+from tests.rituals.factories import (
+    ConflictSessionFactory,
+    ObstacleFactory,
+    OneOnOneFactory,
+    PivotedConflictFactory,
+    PostMortemFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -146,11 +153,37 @@ def test_conflict_pages_fit_the_screen(new_page, live_server, world, size, langu
         (f"conflict-{step}", f"/conflicts/{conflict.pk}/{step}/", world["pm"])
         for step in ("pause", "identify", "value", "options", "test")
     ]
+    vp = _member(world["org"], "vp_product", "Vera VP")
+    one_on_one = OneOnOneFactory(
+        org=world["org"], leader=vp, pm=world["pm"], follow_ups="Vera asks Payments for a date"
+    )
+    one_on_one.obstacles.set(Obstacle.objects.filter(team=team)[:2])
+    postmortem = PostMortemFactory(
+        team=team,
+        kind="delivery_delay",
+        feature=FeatureFactory(team=team, org=world["org"], title="Partner API"),
+        summary="The partner API shipped three weeks after the date promised to the partner.",
+        timeline=[{"at": "2026-03-02T10:00:00+01:00", "text": "Scope grew by two endpoints"}],
+        causes="Estimates were made before the billing constraints were known.",
+        action_items=[
+            {
+                "title": "Frame specs with tech before promising dates",
+                "owner": world["pm"].user.email,
+                "due": "2026-04-01",
+                "done": False,
+            }
+        ],
+    )
     pages += [
         ("conflict-overview", f"/conflicts/{conflict.pk}/", world["pm"]),
         ("conflict-list", "/conflicts/", world["pm"]),
         ("escalation-inbox", "/escalations/inbox/", world["cto"]),
+        ("escalation-detail", f"/escalations/{Escalation.objects.get(key='E-1').pk}/", world["cto"]),
         ("obstacle-list", "/obstacles/", world["pm"]),
+        ("one-on-one-form", "/one-on-ones/new/", vp),
+        ("one-on-one-detail", f"/one-on-ones/{one_on_one.pk}/", vp),
+        ("postmortem-form", f"/postmortems/{postmortem.pk}/edit/", world["pm"]),
+        ("postmortem-detail", f"/postmortems/{postmortem.pk}/", world["pm"]),
     ]
     logged_in = {}
     for name, path, person in pages:
