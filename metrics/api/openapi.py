@@ -61,10 +61,11 @@ def devlake_mapping() -> list[dict[str, str]]:
             "rule": _("Else the commit's startedDate, else the deployment's startedDate."),
         },
         {
-            "devlake": "team (field or ?team= query parameter)",
+            "devlake": "team",
             "ours": "team",
             "rule": _(
-                "Required: DevLake has no teams. The connection id in the URL is ignored; the token decides the organisation."
+                "Required, as a team field or the ?team= query parameter: DevLake has no teams. "
+                "The connection id in the URL is ignored; the token decides the organisation."
             ),
         },
         {
