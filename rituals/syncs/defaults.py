@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from rituals.models import Ritual
 
@@ -36,59 +36,59 @@ class TemplateDefault:
 
 DRIVE = TemplateDefault(
     ritual=Ritual.DRIVE,
-    name=N_("DRIVE weekly Product–Tech sync"),
-    description=N_(
+    name=gettext_noop("DRIVE weekly Product–Tech sync"),
+    description=gettext_noop(
         "The weekly Product–Tech sync: Delivery, Roadmap, Issues, Velocity, Escalation — 45 minutes in five time boxes."
     ),
     sections=(
         SectionDefault(
             "delivery",
-            N_("Delivery status"),
+            gettext_noop("Delivery status"),
             10,
             (
-                N_("Features delivered vs planned"),
-                N_("Current blockers and needed escalations"),
-                N_("Post-launch performance metrics"),
+                gettext_noop("Features delivered vs planned"),
+                gettext_noop("Current blockers and needed escalations"),
+                gettext_noop("Post-launch performance metrics"),
             ),
         ),
         SectionDefault(
             "roadmap",
-            N_("Roadmap alignment"),
+            gettext_noop("Roadmap alignment"),
             15,
             (
-                N_("Quarter priorities by business value and technical effort"),
-                N_("Impact of technical debt on upcoming features"),
-                N_("Cross-team dependencies"),
+                gettext_noop("Quarter priorities by business value and technical effort"),
+                gettext_noop("Impact of technical debt on upcoming features"),
+                gettext_noop("Cross-team dependencies"),
             ),
         ),
         SectionDefault(
             "issues",
-            N_("Issues resolution"),
+            gettext_noop("Issues resolution"),
             10,
             (
-                N_("Technical decisions that change the user experience"),
-                N_("Business constraints that change the architecture"),
-                N_("Mutual trade-offs"),
+                gettext_noop("Technical decisions that change the user experience"),
+                gettext_noop("Business constraints that change the architecture"),
+                gettext_noop("Mutual trade-offs"),
             ),
         ),
         SectionDefault(
             "velocity",
-            N_("Velocity tracking"),
+            gettext_noop("Velocity tracking"),
             5,
             (
-                N_("Team velocity"),
-                N_("Sprint predictability"),
-                N_("Adjustments needed"),
+                gettext_noop("Team velocity"),
+                gettext_noop("Sprint predictability"),
+                gettext_noop("Adjustments needed"),
             ),
         ),
         SectionDefault(
             "escalation",
-            N_("Escalation"),
+            gettext_noop("Escalation"),
             5,
             (
-                N_("Decisions that need management"),
-                N_("Unresolved conflicts"),
-                N_("Additional resources"),
+                gettext_noop("Decisions that need management"),
+                gettext_noop("Unresolved conflicts"),
+                gettext_noop("Additional resources"),
             ),
         ),
     ),
@@ -96,50 +96,54 @@ DRIVE = TemplateDefault(
 
 CTO_CPO = TemplateDefault(
     ritual=Ritual.CTO_CPO,
-    name=N_("CTO–CPO weekly"),
-    description=N_(
+    name=gettext_noop("CTO–CPO weekly"),
+    description=gettext_noop(
         "45 minutes a week between the CTO and the CPO on operational and people topics, the key decisions "
         "to co-present to top management, and aligned incentives."
     ),
     sections=(
         SectionDefault(
             "operational",
-            N_("Operational topics"),
+            gettext_noop("Operational topics"),
             15,
             (
-                N_("Delivery flow and DORA metrics: deployment frequency, lead time, change failure rate"),
-                N_("Technical debt and regular tech investment cycles in the roadmap"),
-                N_("Shared Product–Tech KPIs: fewer bugs, release success rate, post-release engagement"),
+                gettext_noop(
+                    "Delivery flow and DORA metrics: deployment frequency, lead time, change failure rate"
+                ),
+                gettext_noop("Technical debt and regular tech investment cycles in the roadmap"),
+                gettext_noop(
+                    "Shared Product–Tech KPIs: fewer bugs, release success rate, post-release engagement"
+                ),
             ),
         ),
         SectionDefault(
             "people",
-            N_("People topics"),
+            gettext_noop("People topics"),
             10,
             (
-                N_("Team health and organisation: squads with a PM and an engineering manager"),
-                N_("Each side's challenges and constraints, heard and understood"),
-                N_("Cross-squad alignment: maturity gaps, no product vs tech camps"),
+                gettext_noop("Team health and organisation: squads with a PM and an engineering manager"),
+                gettext_noop("Each side's challenges and constraints, heard and understood"),
+                gettext_noop("Cross-squad alignment: maturity gaps, no product vs tech camps"),
             ),
         ),
         SectionDefault(
             "key-decisions",
-            N_("Key decisions to co-present"),
+            gettext_noop("Key decisions to co-present"),
             10,
             (
-                N_("Prioritisation and trade-offs to bring to top management"),
-                N_("Technical choices and their business impact"),
-                N_("Balanced speaking time when presenting together"),
+                gettext_noop("Prioritisation and trade-offs to bring to top management"),
+                gettext_noop("Technical choices and their business impact"),
+                gettext_noop("Balanced speaking time when presenting together"),
             ),
         ),
         SectionDefault(
             "incentives",
-            N_("Incentives alignment"),
+            gettext_noop("Incentives alignment"),
             10,
             (
-                N_("Do product and tech objectives converge on measurable business results?"),
-                N_("Business KPIs linked to technical objectives"),
-                N_("Technical successes to showcase to stakeholders"),
+                gettext_noop("Do product and tech objectives converge on measurable business results?"),
+                gettext_noop("Business KPIs linked to technical objectives"),
+                gettext_noop("Technical successes to showcase to stakeholders"),
             ),
         ),
     ),
@@ -147,54 +151,54 @@ CTO_CPO = TemplateDefault(
 
 POSTMORTEM = TemplateDefault(
     ritual=Ritual.POSTMORTEM,
-    name=N_("Post-mortem"),
-    description=N_(
+    name=gettext_noop("Post-mortem"),
+    description=gettext_noop(
         "A blameless review of an incident or a delivery delay: what happened, when, why, and what we change."
     ),
     sections=(
         SectionDefault(
             "summary",
-            N_("What happened"),
+            gettext_noop("What happened"),
             10,
             (
-                N_("Impact on users and on the business"),
-                N_("How and when we noticed"),
+                gettext_noop("Impact on users and on the business"),
+                gettext_noop("How and when we noticed"),
             ),
         ),
         SectionDefault(
             "timeline",
-            N_("Timeline"),
+            gettext_noop("Timeline"),
             15,
             (
-                N_("Key events in order, with their times"),
-                N_("When it was detected, mitigated and resolved"),
+                gettext_noop("Key events in order, with their times"),
+                gettext_noop("When it was detected, mitigated and resolved"),
             ),
         ),
         SectionDefault(
             "causes",
-            N_("Contributing causes"),
+            gettext_noop("Contributing causes"),
             15,
             (
-                N_("Which conditions made it possible? Look at systems and process, not people"),
-                N_("Why did our safeguards not catch it?"),
+                gettext_noop("Which conditions made it possible? Look at systems and process, not people"),
+                gettext_noop("Why did our safeguards not catch it?"),
             ),
         ),
         SectionDefault(
             "learnings",
-            N_("What went well, what we learned"),
+            gettext_noop("What went well, what we learned"),
             10,
             (
-                N_("What helped us respond"),
-                N_("What we learned about our system and our process"),
+                gettext_noop("What helped us respond"),
+                gettext_noop("What we learned about our system and our process"),
             ),
         ),
         SectionDefault(
             "actions",
-            N_("Action items"),
+            gettext_noop("Action items"),
             10,
             (
-                N_("Concrete follow-ups, each with an owner and a due date"),
-                N_("How we will know they worked"),
+                gettext_noop("Concrete follow-ups, each with an owner and a due date"),
+                gettext_noop("How we will know they worked"),
             ),
         ),
     ),
@@ -202,93 +206,93 @@ POSTMORTEM = TemplateDefault(
 
 DEMO = TemplateDefault(
     ritual=Ritual.DEMO,
-    name=N_("Shared demo"),
-    description=N_("Product and tech show what shipped, together, and collect feedback."),
+    name=gettext_noop("Shared demo"),
+    description=gettext_noop("Product and tech show what shipped, together, and collect feedback."),
     sections=(
         SectionDefault(
             "context",
-            N_("Context and goal"),
+            gettext_noop("Context and goal"),
             5,
             (
-                N_("Which objective and key result this serves"),
-                N_("The user problem we set out to solve"),
+                gettext_noop("Which objective and key result this serves"),
+                gettext_noop("The user problem we set out to solve"),
             ),
         ),
         SectionDefault(
             "demo",
-            N_("Live demo"),
+            gettext_noop("Live demo"),
             15,
             (
-                N_("The user journey, end to end"),
-                N_("Technical highlights in business words"),
+                gettext_noop("The user journey, end to end"),
+                gettext_noop("Technical highlights in business words"),
             ),
         ),
         SectionDefault(
             "feedback",
-            N_("Feedback"),
+            gettext_noop("Feedback"),
             7,
             (
-                N_("Questions from product, tech and stakeholders"),
-                N_("What user tests taught us"),
+                gettext_noop("Questions from product, tech and stakeholders"),
+                gettext_noop("What user tests taught us"),
             ),
         ),
         SectionDefault(
             "next-steps",
-            N_("Next steps"),
+            gettext_noop("Next steps"),
             3,
-            (N_("What ships next, and when"),),
+            (gettext_noop("What ships next, and when"),),
         ),
     ),
 )
 
 ROADMAP_REVIEW = TemplateDefault(
     ritual=Ritual.ROADMAP_REVIEW,
-    name=N_("Roadmap review"),
-    description=N_(
+    name=gettext_noop("Roadmap review"),
+    description=gettext_noop(
         "A shared Product–Tech roadmap: priorities balanced between business impact and technical health."
     ),
     sections=(
         SectionDefault(
             "outcomes",
-            N_("Outcomes since the last review"),
+            gettext_noop("Outcomes since the last review"),
             10,
             (
-                N_("Progress of business and technical key results"),
-                N_("Features delivered and their post-launch metrics"),
+                gettext_noop("Progress of business and technical key results"),
+                gettext_noop("Features delivered and their post-launch metrics"),
             ),
         ),
         SectionDefault(
             "priorities",
-            N_("Priorities"),
+            gettext_noop("Priorities"),
             20,
             (
-                N_("Rank by business value against technical effort"),
-                N_("Balance product work with tech debt and platform investment"),
+                gettext_noop("Rank by business value against technical effort"),
+                gettext_noop("Balance product work with tech debt and platform investment"),
             ),
         ),
         SectionDefault(
             "dependencies",
-            N_("Dependencies and capacity"),
+            gettext_noop("Dependencies and capacity"),
             15,
             (
-                N_("Cross-team and platform-team dependencies"),
-                N_("Team capacity and risks"),
+                gettext_noop("Cross-team and platform-team dependencies"),
+                gettext_noop("Team capacity and risks"),
             ),
         ),
         SectionDefault(
             "trade-offs",
-            N_("Trade-offs and decisions"),
+            gettext_noop("Trade-offs and decisions"),
             10,
             (
-                N_("What we stop or postpone, and why"),
-                N_("Decisions to escalate"),
+                gettext_noop("What we stop or postpone, and why"),
+                gettext_noop("Decisions to escalate"),
             ),
         ),
         SectionDefault(
             "communication",
-            N_("Communication"),
+            gettext_noop("Communication"),
             5,
-            (N_("What we tell stakeholders, and when"),),
+            (gettext_noop("What we tell stakeholders, and when"),),
         ),
     ),
 )
@@ -298,11 +302,11 @@ DEFAULT_TEMPLATES: dict[str, TemplateDefault] = {
 }
 
 # Labels stored on pre-filled agenda items (SyncItem.notes) and closing notes; msgids too.
-NOTE_DELIVERED_AS_PLANNED = N_("Delivered as planned this week")
-NOTE_DELIVERED_UNPLANNED = N_("Delivered this week, planned for another week")
-NOTE_PLANNED_NOT_DELIVERED = N_("Planned this week, not delivered yet")
-NOTE_SPEC_NOT_ALIGNED = N_("Spec not aligned yet")
-NOTE_OBSTACLE = N_("Open obstacle")
-NOTE_CONFLICT = N_("Open conflict")
-NOTE_ESCALATION = N_("Open escalation")
-NOTE_AUTO_CLOSED = N_("Closed automatically: the sync was left live for more than 3 hours.")
+NOTE_DELIVERED_AS_PLANNED = gettext_noop("Delivered as planned this week")
+NOTE_DELIVERED_UNPLANNED = gettext_noop("Delivered this week, planned for another week")
+NOTE_PLANNED_NOT_DELIVERED = gettext_noop("Planned this week, not delivered yet")
+NOTE_SPEC_NOT_ALIGNED = gettext_noop("Spec not aligned yet")
+NOTE_OBSTACLE = gettext_noop("Open obstacle")
+NOTE_CONFLICT = gettext_noop("Open conflict")
+NOTE_ESCALATION = gettext_noop("Open escalation")
+NOTE_AUTO_CLOSED = gettext_noop("Closed automatically: the sync was left live for more than 3 hours.")

@@ -42,15 +42,22 @@ def summary_markdown(summary: SyncSummary) -> str:
     if sync.close_note:
         out += ["", f"> {_line(tr(sync.close_note))}"]
 
-    out += ["", f"## {_('Sections: planned and actual')}", ""]
-    out.append(f"| {_('Section')} | {_('Planned')} | {_('Actual')} | {_('Overrun')} |")
+    heading, section, planned, actual, overrun = (
+        _("Sections: planned and actual"),
+        _("Section"),
+        _("Planned"),
+        _("Actual"),
+        _("Overrun"),
+    )
+    out += ["", f"## {heading}", ""]
+    out.append(f"| {section} | {planned} | {actual} | {overrun} |")
     out.append("|---|---:|---:|---:|")
     for s in summary.sections:
         actual = clock(s.actual_seconds) if s.actual_seconds is not None else "—"
         overrun = f"+{clock(s.overrun_seconds)}" if s.overrun_seconds >= 1 else "—"
         out.append(f"| {_cell(tr(s.section.title))} | {clock(s.planned_seconds)} | {actual} | {overrun} |")
 
-    out += ["", f"## {_('Decisions')}", ""]
+    out += ["", "## " + _("Decisions"), ""]
     decisions = [(s, d) for s in summary.sections for d in s.decisions]
     if not decisions:
         out.append(_("No decision recorded."))
@@ -58,7 +65,7 @@ def summary_markdown(summary: SyncSummary) -> str:
         feature = f" ({d.feature.key})" if d.feature else ""
         out.append(f"- **{_line(tr(s.section.title))}** — {_line(d.text)}{feature}")
 
-    out += ["", f"## {_('Action items')}", ""]
+    out += ["", "## " + _("Action items"), ""]
     if not summary.action_items:
         out.append(_("No action item."))
     for a in summary.action_items:
@@ -66,18 +73,19 @@ def summary_markdown(summary: SyncSummary) -> str:
         due = _(", due %(date)s") % {"date": a.due.isoformat()} if a.due else ""
         out.append(f"- [{box}] {_line(a.title)} — {a.owner.user}{due}")
 
-    out += ["", f"## {_('Escalations')}", ""]
+    out += ["", "## " + _("Escalations"), ""]
     if not summary.escalations:
         out.append(_("No escalation."))
     for e in summary.escalations:
         state = _("decided") if e.decided_at else _("open")
-        out.append(f"- {e.key} · {_line(e.title)} — {_('level %(n)s') % {'n': e.level}}, {state}")
+        level = _("level %(n)s") % {"n": e.level}
+        out.append(f"- {e.key} · {_line(e.title)} — {level}, {state}")
 
     if summary.unfinished:
-        out += ["", f"## {_('Carried over to the next sync')}", ""]
+        out += ["", "## " + _("Carried over to the next sync"), ""]
         out += [f"- {_line(i.title)}" for i in summary.unfinished]
 
-    out += ["", f"## {_('Team pulse')}", ""]
+    out += ["", "## " + _("Team pulse"), ""]
     if summary.pulse_mean is None:
         out.append(_("No answer yet."))
     else:

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from dateutil.rrule import rrulestr
+from django.urls import reverse
+
+from rituals.syncs import ics, services
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def unfold(body: str) -> list[str]:
+    """RFC 5545 §3.1: CRLF line ends; a line starting with a space or tab continues the previous."""
+    assert body.endswith("\r\n")
+    physical = body.split("\r\n")[:-1]
+    assert all("\n" not in line and "\r" not in line for line in physical)
+    assert all(len(line.encode("utf-8")) <= 75 for line in physical)
+    lines: list[str] = []
+    for line in physical:
+        if line[:1] in (" ", "\t"):
+            lines[-1] += line[1:]
+        else:
+            lines.append(line)
+    return lines
+
+
+def parse(body: str) -> dict:
+    """A small iCalendar reader: nested components with their properties (name, params, value)."""
+    root: dict = {"name": "ROOT", "props": [], "children": []}
+    stack = [root]
+    for line in unfold(body):
+        head, _sep, value = line.partition(":")
+        name, *params = head.split(";")
+        if name == "BEGIN":
+            component = {"name": value, "props": [], "children": []}
+            stack[-1]["children"].append(component)
+            stack.append(component)
+        elif name == "END":
+            assert stack.pop()["name"] == value
+        else:
+            stack[-1]["props"].append((name, dict(p.split("=", 1) for p in params), value))
+    assert len(stack) == 1
+    (calendar,) = root["children"]
+    return calendar
+
+
+def prop(component: dict, name: str) -> tuple[dict, str]:
+    matches = [(params, value) for n, params, value in component["props"] if n == name]
+    assert len(matches) == 1, name
+    return matches[0]
+
+
+@pytest.fixture
+def schedule(org, pm):
+    team = TeamFactory(
+        org=org, name="Équipe Paiements « checkout », très longue pour plier les lignes du calendrier"
+    )
+    from tests.factories import TeamMemberFactory
+
+    TeamMemberFactory(team=team, membership=pm, role="pm")
+    return services.schedule_create(
+        org=org,
+        team=team,
+        weekday=1,
+        at=time(10, 30),
+        facilitator=pm,
+        now=datetime(2026, 3, 2, 8, tzinfo=UTC),
+    )
+
+
+def test_feed_parses_and_recurs_weekly_in_the_organisation_zone(client, schedule):
+    response = client.get(reverse("rituals:schedule_feed", args=[schedule.feed_token]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = parse(response.content.decode("utf-8"))
+    assert calendar["name"] == "VCALENDAR"
+    assert prop(calendar, "VERSION")[1] == "2.0"
+    (tz,) = [c for c in calendar["children"] if c["name"] == "VTIMEZONE"]
+    assert prop(tz, "TZID")[1] == "Europe/Paris"
+    assert {c["name"] for c in tz["children"]} == {"STANDARD", "DAYLIGHT"}
+    (event,) = [c for c in calendar["children"] if c["name"] == "VEVENT"]
+    params, start = prop(event, "DTSTART")
+    assert params == {"TZID": "Europe/Paris"}
+    assert prop(event, "RRULE")[1] == "FREQ=WEEKLY;BYDAY=TU"
+    assert prop(event, "DURATION")[1] == "PT45M"
+    assert "Équipe Paiements « checkout »" in prop(event, "SUMMARY")[1]
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    first = datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=paris)
+    occurrences = list(rrulestr(prop(event, "RRULE")[1], dtstart=first).xafter(first, count=40, inc=True))
+    # Every Tuesday at 10:30 wall-clock time, across the daylight-saving change of 29 March.
+    assert all(o.weekday() == 1 and (o.hour, o.minute) == (10, 30) for o in occurrences)
+    offsets = {o.utcoffset() for o in occurrences}
+    assert offsets == {timedelta(hours=1), timedelta(hours=2)}
+
+
+def test_daylight_rules_match_the_zone(schedule, client):
+    calendar = parse(
+        client.get(reverse("rituals:schedule_feed", args=[schedule.feed_token])).content.decode()
+    )
+    (tz,) = [c for c in calendar["children"] if c["name"] == "VTIMEZONE"]
+    daylight = next(c for c in tz["children"] if c["name"] == "DAYLIGHT")
+    assert prop(daylight, "RRULE")[1] == "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"
+    assert (prop(daylight, "TZOFFSETFROM")[1], prop(daylight, "TZOFFSETTO")[1]) == ("+0100", "+0200")
+    assert prop(daylight, "DTSTART")[1].endswith("T020000")
+
+
+def test_feed_needs_no_login_but_the_right_token(client, schedule):
+    assert client.get(reverse("rituals:schedule_feed", args=["not-the-token"])).status_code == 404
+    services.schedule_update(
+        schedule=schedule, weekday=1, at=time(10, 30), facilitator=schedule.facilitator, active=False
+    )
+    assert client.get(reverse("rituals:schedule_feed", args=[schedule.feed_token])).status_code == 404
+
+
+def test_rotating_the_token_retires_the_old_address(client, schedule):
+    old = schedule.feed_token
+    services.schedule_rotate_token(schedule=schedule)
+    assert client.get(reverse("rituals:schedule_feed", args=[old])).status_code == 404
+    assert client.get(reverse("rituals:schedule_feed", args=[schedule.feed_token])).status_code == 200
+
+
+def test_folding_never_splits_a_character():
+    line = "SUMMARY:" + "é" * 100
+    folded = ics.fold(line)
+    parts = folded.split("\r\n")
+    assert all(len(p.encode("utf-8")) <= 75 for p in parts)
+    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+
+
+def test_text_is_escaped():
+    assert ics.escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_zone_without_daylight_saving_has_one_standard_block():
+    lines = ics.vtimezone(zoneinfo.ZoneInfo("Asia/Tokyo"), 2026)
+    assert lines.count("BEGIN:STANDARD") == 1
+    assert "TZOFFSETTO:+0900" in lines
+    assert "BEGIN:DAYLIGHT" not in lines
+
+
+def test_schedule_prepares_the_next_sync_at_the_wall_clock_time(schedule):
+    sync = schedule.syncs.get()
+    local = sync.scheduled_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
+    assert (local.date().isoformat(), local.hour, local.minute) == ("2026-03-03", 10, 30)
+    assert sync.facilitator_id == schedule.facilitator_id
+
+
+def test_moving_the_schedule_moves_its_prepared_sync(schedule):
+    services.schedule_update(
+        schedule=schedule,
+        weekday=3,
+        at=time(9, 0),
+        facilitator=schedule.facilitator,
+        active=True,
+        now=datetime(2026, 3, 2, 8, tzinfo=UTC),
+    )
+    local = schedule.syncs.get().scheduled_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
+    assert (local.date().isoformat(), local.hour) == ("2026-03-05", 9)
+
+
+def test_one_schedule_per_team_and_ritual(schedule, org, pm):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.schedule_create(org=org, team=schedule.team, weekday=2, at=time(9, 0), facilitator=pm)
