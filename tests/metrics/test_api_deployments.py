@@ -362,3 +362,35 @@ def test_recompute_is_requested_after_commit(
     if services._refresh_hook() is not None:
         assert len(callbacks) == 1
         assert callbacks[0].keywords == {"team_id": team.id}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_record_once() -> None:
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    team = TeamFactory()
+    _, plain = services.token_create(org=team.org, name="CI", by=None)
+    payload = json.dumps(body(team, key="D-race"))
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            response = Client().post(
+                URL, data=payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {plain}"
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 200, 201]
+    assert Deployment.objects.filter(key="D-race").count() == 1
