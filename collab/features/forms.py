@@ -174,7 +174,7 @@ class ReviewForm(forms.Form):
                 label=_("Measured"),
                 required=False,
                 max_length=300,
-                widget=forms.TextInput(attrs={"placeholder": _("e.g. +2.4 % in 30 days")}),
+                widget=forms.TextInput(attrs={"placeholder": _("e.g. up 2.4 points in 30 days")}),
             )
 
     def rows(self) -> list[dict[str, Any]]:

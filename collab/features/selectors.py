@@ -137,6 +137,14 @@ def key_result_choices(*, org: Organisation) -> QuerySet[KeyResult]:
 ROADMAP_LIMIT = 150
 
 
+def _plot_left(x: float) -> float:
+    return round(4 + 0.84 * x, 2)
+
+
+def _plot_top(y: float) -> float:
+    return round(10 + 0.78 * (100 - y), 2)
+
+
 @dataclass
 class RoadmapPoint:
     feature: Feature
@@ -146,12 +154,13 @@ class RoadmapPoint:
 
     @property
     def left(self) -> float:
-        """Percent from the left of the plot, kept off the edges so marks are not cut."""
-        return round(4 + 0.92 * self.x, 2)
+        """Percent from the left of the plot, leaving room for labels on the right."""
+        return _plot_left(self.x)
 
     @property
     def top(self) -> float:
-        return round(4 + 0.92 * (100 - self.y), 2)
+        """Percent from the top, leaving the corners to the quadrant names."""
+        return _plot_top(self.y)
 
 
 @dataclass
@@ -170,11 +179,11 @@ class Roadmap:
 
     @property
     def split_left(self) -> float:
-        return round(4 + 0.92 * self.split_x, 2)
+        return _plot_left(self.split_x)
 
     @property
     def split_top(self) -> float:
-        return round(4 + 0.92 * (100 - self.split_y), 2)
+        return _plot_top(self.split_y)
 
     def by_quadrant(self, quadrant: str) -> list[RoadmapPoint]:
         return [p for p in self.points if p.quadrant == quadrant]
@@ -190,11 +199,17 @@ def _median(values: list[float]) -> float:
     return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
-def _log_position(value: float, top: float) -> float:
-    """0..100 on a log scale: RICE scores and effort points spread over orders of magnitude."""
-    if top <= 0:
-        return 0.0
-    return 100.0 * math.log1p(max(value, 0.0)) / math.log1p(top)
+def _log_scale(low: float, high: float) -> Any:
+    """0..100 between the smallest and the largest value on a log scale: RICE scores and effort
+    points spread over orders of magnitude."""
+    lo, hi = math.log1p(max(low, 0.0)), math.log1p(max(high, 0.0))
+
+    def position(value: float) -> float:
+        if hi <= lo:
+            return 50.0
+        return 100.0 * (math.log1p(max(value, 0.0)) - lo) / (hi - lo)
+
+    return position
 
 
 def roadmap(*, org: Organisation, team: Team | None = None, quarter: str = "") -> Roadmap:
@@ -217,12 +232,12 @@ def roadmap(*, org: Organisation, team: Team | None = None, quarter: str = "") -
         result.tech_share = tech / points_total
     if not placed:
         return result
-    result.max_effort = max(f.effort_points or 0.0 for f in placed) or 1.0
-    result.max_value = max(f.rice_score or 0.0 for f in placed) or 1.0
-    result.effort_split = _median([f.effort_points or 0.0 for f in placed])
-    result.value_split = _median([f.rice_score or 0.0 for f in placed])
-    result.split_x = _log_position(result.effort_split, result.max_effort)
-    result.split_y = _log_position(result.value_split, result.max_value)
+    efforts = [f.effort_points or 0.0 for f in placed]
+    values = [f.rice_score or 0.0 for f in placed]
+    result.max_effort, result.max_value = max(efforts), max(values)
+    x_of, y_of = _log_scale(min(efforts), max(efforts)), _log_scale(min(values), max(values))
+    result.effort_split, result.value_split = _median(efforts), _median(values)
+    result.split_x, result.split_y = x_of(result.effort_split), y_of(result.value_split)
     for f in placed:
         high_value = (f.rice_score or 0.0) >= result.value_split
         low_effort = (f.effort_points or 0.0) <= result.effort_split
@@ -235,8 +250,8 @@ def roadmap(*, org: Organisation, team: Team | None = None, quarter: str = "") -
         result.points.append(
             RoadmapPoint(
                 feature=f,
-                x=_log_position(f.effort_points or 0.0, result.max_effort),
-                y=_log_position(f.rice_score or 0.0, result.max_value),
+                x=x_of(f.effort_points or 0.0),
+                y=y_of(f.rice_score or 0.0),
                 quadrant=quadrant,
             )
         )

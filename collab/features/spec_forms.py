@@ -45,7 +45,9 @@ class ContextForm(forms.Form):
         label=_("Expected impact"),
         required=False,
         max_length=300,
-        help_text=_("Quantified, e.g. “+2 % checkout conversion” or “−15 % churn on annual plans”."),
+        help_text=_(
+            "Quantified, e.g. “checkout conversion up 2 points” or “churn on annual plans down by 15 percent”."
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -123,7 +124,7 @@ def spec_edit(request: HttpRequest, key: str) -> HttpResponse:
             "phases": [
                 ("context", _("Context setting")),
                 ("solution", _("Solution design")),
-                ("invest", _("INVEST checklist")),
+                ("invest", pgettext("heading", "INVEST checklist")),
             ],
         },
     )
@@ -279,10 +280,15 @@ def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
         else:
             live_session.live_session_stop(spec=spec)
             if session.outcome == AlignmentSession.Outcome.ALIGNED:
+                count = spec.sessions.count()
                 messages.success(
                     request,
-                    _("Aligned in %(n)s session(s). From now on every change is a revision.")
-                    % {"n": spec.sessions.count()},
+                    ngettext(
+                        "Aligned in %(n)s session. From now on every change is a revision.",
+                        "Aligned in %(n)s sessions. From now on every change is a revision.",
+                        count,
+                    )
+                    % {"n": count},
                 )
             else:
                 messages.info(request, _("Session recorded: another one is needed."))

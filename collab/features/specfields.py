@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from collab.models import Spec, SpecRevision
 
@@ -65,7 +66,7 @@ FIELD_LABELS: dict[str, Any] = {
     "business_value": _("Business value"),
     "options": _("Architecture options"),
     "solution": _("Co-created solution"),
-    "invest": _("INVEST checklist"),
+    "invest": pgettext_lazy("heading", "INVEST checklist"),
 }
 
 CONSTRAINT_KINDS = [

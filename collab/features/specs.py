@@ -265,7 +265,7 @@ def spec_alignment_advice(spec: Spec) -> list[str]:
     advice = []
     if not spec.business_driver_kind:
         advice.append(_("No business driver yet: say whether this is about revenue, churn or competition."))
-    if len(normalise("options", spec.options)) < 2:
+    if len(normalise("options", spec.options)) == 1:
         advice.append(_("Only one architecture option: the process compares two or three."))
     if not (spec.solution or "").strip():
         advice.append(_("Write the co-created solution in a few sentences."))

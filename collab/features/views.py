@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from collab.features import selectors, services
 from collab.features.forms import FeatureForm, ReviewForm, TransitionForm
 from collab.features.permissions import editable_team_ids, may_create_features, may_edit_feature
-from collab.features.specfields import INVEST_ITEMS, normalise
+from collab.features.specfields import INVEST_ITEMS, field_label, normalise
 from collab.features.specs import (
     TARGET_SESSIONS,
     spec_alignment_advice,
@@ -118,7 +118,7 @@ def feature_list(request: HttpRequest) -> HttpResponse:
         "kinds": Feature.Kind.choices,
         "statuses": Feature.Status.choices,
         "sorts": [
-            ("rice", _("RICE score")),
+            ("rice", _("RICE score, highest first")),
             ("effort", _("Effort")),
             ("week", _("Planned week")),
             ("updated", _("Recently changed")),
@@ -205,7 +205,7 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
     sessions = spec_sessions(spec=spec)
-    revisions = list(spec_revisions(spec=spec)[:5])
+    revisions = [(r, [field_label(n) for n in r.fields]) for r in spec_revisions(spec=spec)[:5]]
     may_edit = may_edit_feature(request.membership, feature.team_id)  # type: ignore[attr-defined]
     invest = normalise("invest", spec.invest)
     context = {
