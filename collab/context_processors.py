@@ -9,6 +9,27 @@ from collab.models import Membership
 from collab.permissions import CAPABILITIES, Cap
 
 
+CONFLICT_PAGES = ("conflict", "escalation", "obstacle", "one_on_one", "postmortem")
+SETTINGS_PAGES = ("settings", "team", "membership", "invitation", "glossary", "workspace", "template", "api_", "csv_", "targets")
+
+
+def nav_section(request: HttpRequest) -> str:
+    """Which top-level navigation entry the current page belongs to."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    name, app = match.url_name or "", match.app_name
+    if name.startswith(SETTINGS_PAGES):
+        return "settings"
+    if app == "metrics":
+        return "dashboards"
+    if app == "rituals":
+        return "conflicts" if name.startswith(CONFLICT_PAGES) else "rituals"
+    if app == "collab":
+        return "features"
+    return ""
+
+
 def organisation(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     caps = (
@@ -22,4 +43,10 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         if user is not None and user.is_authenticated
         else []
     )
-    return {"org": getattr(request, "org", None), "membership": membership, "caps": caps, "my_memberships": my_memberships}
+    return {
+        "org": getattr(request, "org", None),
+        "membership": membership,
+        "caps": caps,
+        "my_memberships": my_memberships,
+        "nav_section": nav_section(request),
+    }

@@ -33,3 +33,21 @@ def test_settings_show_what_each_role_may_do(client_for, viewer):
     body = client_for(viewer).get(reverse("collab:settings")).content.decode()
     assert "Roles and what each may do" in body
     assert "Decide escalations of their level" in body
+
+
+@pytest.mark.parametrize(
+    ("url_name", "kwargs", "section"),
+    [
+        ("collab:feature_list", {}, "Features"),
+        ("collab:settings", {}, "Settings"),
+        ("rituals:sync_list", {}, "Rituals"),
+        ("rituals:conflict_list", {}, "Conflicts"),
+        ("rituals:escalation_inbox", {}, "Conflicts"),
+        ("metrics:overview", {}, "Dashboards"),
+    ],
+)
+def test_navigation_marks_the_current_section(client_for, pm, url_name, kwargs, section):
+    body = client_for(pm).get(reverse(url_name, kwargs=kwargs)).content.decode()
+    nav = body[body.index('class="mainnav"') : body.index("</nav>")]
+    current = nav[: nav.index('aria-current="page"') + 200]
+    assert f">{section}</a>" in current.split('aria-current="page"')[1][:40]
