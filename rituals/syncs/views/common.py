@@ -16,6 +16,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from collab.middleware import SESSION_KEY
+from collab.models import Membership
 from rituals.models import Sync, SyncSection
 from rituals.syncs import integrations, selectors
 from rituals.syncs.timer import TimerState
@@ -23,6 +25,18 @@ from rituals.syncs.timer import TimerState
 POLL_SALT = "rituals.syncs.poll"
 POLL_TOKEN_MAX_AGE = 12 * 3600
 VIEWS = ("detail", "present")
+
+
+def ensure_org(request: HttpRequest) -> None:
+    """The caller's organisation, for a view the middleware may leave it out of (the poll, which
+    only needs it when something changed). Same rule as collab's OrganisationMiddleware."""
+    if getattr(request, "org", None) is not None or not request.user.is_authenticated:
+        return
+    memberships = Membership.objects.filter(user=request.user, is_active=True).select_related("org", "user")
+    wanted = request.session.get(SESSION_KEY)
+    membership = (memberships.filter(org_id=wanted).first() if wanted else None) or memberships.first()
+    request.membership = membership  # type: ignore[attr-defined]
+    request.org = membership.org if membership else None  # type: ignore[attr-defined]
 
 
 def get_sync(request: HttpRequest, pk: int) -> Sync:
