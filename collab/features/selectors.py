@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from collab.features.weeks import quarter_of_date, quarter_shift, quarter_weeks, week_quarter
@@ -49,10 +50,18 @@ def feature_list(
     q: str = "",
     sort: str = "rice",
 ) -> QuerySet[Feature]:
+    # A correlated count (not a JOIN … GROUP BY over every feature): cheap with a page of rows.
+    sessions = (
+        AlignmentSession.objects.filter(spec__feature=OuterRef("pk"))
+        .order_by()
+        .values("spec__feature")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     qs = (
         Feature.objects.filter(org=org)
         .select_related("team", "spec")
-        .annotate(session_count=Count("spec__sessions", distinct=True))
+        .annotate(session_count=Coalesce(Subquery(sessions, output_field=IntegerField()), 0))
     )
     if team is not None:
         qs = qs.filter(team=team)
@@ -84,8 +93,6 @@ def feature_quarters(*, org: Organisation) -> list[str]:
 
 def feature_get(*, org: Organisation, key: str) -> Feature:
     """The feature with everything its page shows; raises Feature.DoesNotExist outside the org."""
-    from metrics.models import Deployment
-
     return (
         Feature.objects.filter(org=org, key=key)
         .select_related("team", "spec", "spec__updated_by__user", "spec__aligned_session")
@@ -97,10 +104,17 @@ def feature_get(*, org: Organisation, key: str) -> Feature:
                 "acceptance_reviews",
                 queryset=AcceptanceReview.objects.select_related("by__user").order_by("-at"),
             ),
-            Prefetch("deployments", queryset=Deployment.objects.order_by("-finished_at")),
         )
         .get()
     )
+
+
+def feature_deployments(*, feature: Feature, limit: int = 10) -> tuple[list[Any], int]:
+    """The latest deployments that shipped the feature, and how many there are in all."""
+    from metrics.models import Deployment
+
+    qs = Deployment.objects.filter(features=feature)
+    return list(qs.order_by("-finished_at", "-id")[:limit]), qs.count()
 
 
 def spec_sessions(*, spec: Any) -> list[AlignmentSession]:

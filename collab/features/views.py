@@ -208,6 +208,7 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
     revisions = [(r, [field_label(n) for n in r.fields]) for r in spec_revisions(spec=spec)[:5]]
     may_edit = may_edit_feature(request.membership, feature.team_id)  # type: ignore[attr-defined]
     invest = normalise("invest", spec.invest)
+    deployments, deployment_count = selectors.feature_deployments(feature=feature)
     context = {
         "feature": feature,
         "spec": spec,
@@ -217,8 +218,8 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
         "revisions": revisions,
         "revision_count": spec.revisions.count() if len(revisions) == 5 else len(revisions),
         "reviews": list(feature.acceptance_reviews.all()),
-        "deployments": list(feature.deployments.all()[:10]),
-        "deployment_count": len(feature.deployments.all()),
+        "deployments": deployments,
+        "deployment_count": deployment_count,
         "key_results": list(feature.key_results.all()),
         "depends_on": list(feature.depends_on.all()),
         "dependents": list(feature.dependents.all()),

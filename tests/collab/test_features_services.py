@@ -255,3 +255,18 @@ def test_every_week_of_a_year_in_one_quarter() -> None:
     weeks = [w for q in range(1, 5) for w in quarter_weeks(f"2026-Q{q}")]
     assert len(weeks) == len(set(weeks)) == 53  # 2026 starts on a Thursday
     assert weeks[0] == "2026-W01"
+
+
+def test_delivery_enqueues_the_teams_metric_refresh(
+    team: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    from metrics.services import debounce_seconds
+
+    feature = _feature(team, status="in_progress")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.feature_transition(feature=feature, to="delivered")
+    assert callbacks
+    assert cache.get(f"metrics:debounce:team:{team.pk}") == 1
+    assert debounce_seconds() > 0
