@@ -77,7 +77,7 @@ def build_incidents(
 ) -> list[dict[str, Any]]:
     production = [d for d in deployments if d["environment"] == "production"]
     chosen = sorted(rng.sample(production, min(INCIDENTS, len(production))), key=lambda d: d["finished_at"])
-    incidents = []
+    incidents: list[dict[str, Any]] = []
     for deployment in chosen:
         started = dt.datetime.fromisoformat(deployment["finished_at"]) + dt.timedelta(
             minutes=rng.randrange(10, 300)

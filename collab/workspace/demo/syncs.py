@@ -182,10 +182,10 @@ class SyncBuilder:
                 "title": f"{points} points delivered this week, {month / 4:.1f} a week over four weeks",
             }
         )
-        for story in OBSTACLES:
-            open_until = story.week + (story.weeks_open if story.weeks_open is not None else WEEKS)
-            if story.team == squad.slug and story.week <= week < open_until:
-                items.append({"section": "escalation", "title": f"Obstacle: {story.title}"})
+        for obstacle in OBSTACLES:
+            open_until = obstacle.week + (obstacle.weeks_open if obstacle.weeks_open is not None else WEEKS)
+            if obstacle.team == squad.slug and obstacle.week <= week < open_until:
+                items.append({"section": "escalation", "title": f"Obstacle: {obstacle.title}"})
         return items
 
     def leadership(self, week: int) -> dict[str, Any] | None:
