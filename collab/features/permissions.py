@@ -15,10 +15,10 @@ from collab.models import Role, TeamMember
 if TYPE_CHECKING:
     from collab.models import Membership, Team
 
-ORG_EDITOR_ROLES = frozenset({Role.VP_PRODUCT, Role.CPO, Role.CEO, Role.PRODUCT_OPS})
-TEAM_EDITOR_ROLES = frozenset({Role.PM, Role.TECH_LEAD})
+ORG_EDITOR_ROLES: frozenset[str] = frozenset({Role.VP_PRODUCT, Role.CPO, Role.CEO, Role.PRODUCT_OPS})
+TEAM_EDITOR_ROLES: frozenset[str] = frozenset({Role.PM, Role.TECH_LEAD})
 # OKRs are shared by product and tech: the CTO sets technical key results too.
-OKR_EDITOR_ROLES = frozenset({*ORG_EDITOR_ROLES, Role.CTO, Role.PM, Role.TECH_LEAD})
+OKR_EDITOR_ROLES: frozenset[str] = frozenset({*ORG_EDITOR_ROLES, Role.CTO, Role.PM, Role.TECH_LEAD})
 
 _CACHE_ATTR = "_feature_editor_team_ids"
 
@@ -68,4 +68,7 @@ def may_create_features(membership: Membership | None) -> bool:
 
 
 def may_edit_okrs(membership: Membership | None) -> bool:
-    return _active_non_viewer(membership) and membership.role in OKR_EDITOR_ROLES  # type: ignore[union-attr]
+    if not _active_non_viewer(membership):
+        return False
+    assert membership is not None
+    return membership.role in OKR_EDITOR_ROLES

@@ -273,7 +273,7 @@ def review_record(
         }
         for r in criteria_results
     ]
-    unmet = [r["metric"] for r in results if not r["met"]]
+    unmet = [str(r["metric"]) for r in results if not r["met"]]
     if outcome == AcceptanceReview.Outcome.ACCEPTED and unmet:
         raise ValidationError(
             {

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from collab.features import glossary, okrs
 from collab.features.forms import GlossaryTermForm, KeyResultForm, ObjectiveForm, objective_initial
 from collab.features.permissions import may_edit_okrs
-from collab.features.views import _org, add_errors
+from collab.features.views import _org, add_errors, me
 from collab.features.weeks import quarter_of_date
 from collab.models import KeyResult, Objective
 from collab.permissions import Cap, can
@@ -22,7 +22,7 @@ from collab.permissions import Cap, can
 
 
 def _require_okr_editor(request: HttpRequest) -> None:
-    if not may_edit_okrs(request.membership):  # type: ignore[attr-defined]
+    if not may_edit_okrs(me(request)):
         raise PermissionDenied(
             _("Only PMs, tech leads, the CTO, product leadership and Product Ops edit OKRs.")
         )
@@ -56,7 +56,7 @@ def okr_list(request: HttpRequest) -> HttpResponse:
             "objectives": objectives,
             "quarters": quarters,
             "quarter": quarter,
-            "may_edit": may_edit_okrs(request.membership),  # type: ignore[attr-defined]
+            "may_edit": may_edit_okrs(me(request)),
         },
     )
 
@@ -179,14 +179,14 @@ def key_result_delete(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _require_glossary_manager(request: HttpRequest) -> None:
-    if not can(request.membership, Cap.MANAGE_ORG):  # type: ignore[attr-defined]
+    if not can(me(request), Cap.MANAGE_ORG):
         raise PermissionDenied(_("Only Product Ops and leadership manage the glossary."))
 
 
 @login_required
 def glossary_list(request: HttpRequest) -> HttpResponse:
     org = _org(request)
-    may_manage = can(request.membership, Cap.MANAGE_ORG)  # type: ignore[attr-defined]
+    may_manage = can(me(request), Cap.MANAGE_ORG)
     terms = glossary.glossary_terms(org=org)
     if request.method == "GET" and not terms.exists():
         # First visit: start from the seed's four translations.

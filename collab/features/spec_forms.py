@@ -229,7 +229,9 @@ class SpecEditor:
         return self.formsets.get("options")
 
     def is_valid(self) -> bool:
-        parts = [self.meta, self.form, *self.formsets.values()] + ([self.kind_form] if self.kind_form else [])
+        parts: list[Any] = [self.meta, self.form, *self.formsets.values()] + (
+            [self.kind_form] if self.kind_form else []
+        )
         return all([part.is_valid() for part in parts])  # every part, so every error shows
 
     @property

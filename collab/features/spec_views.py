@@ -39,14 +39,14 @@ from collab.features.specs import (
     spec_save,
     spec_session_record,
 )
-from collab.features.views import get_feature, require_editor
+from collab.features.views import get_feature, me, require_editor
 from collab.models import AlignmentSession, Feature, Membership, Spec, SpecRevision
 
 SESSION_PHASE = {
     "context": AlignmentSession.Phase.CONTEXT_SETTING,
     "solution": AlignmentSession.Phase.SOLUTION_DESIGN,
 }
-PHASE_OF_SESSION = {v: k for k, v in SESSION_PHASE.items()}
+PHASE_OF_SESSION: dict[str, str] = {str(v): k for k, v in SESSION_PHASE.items()}
 
 
 def _conflict_context(conflict: SpecConflict, both: list[str]) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def _save(
         revision = spec_save(
             spec=spec,
             fields=editor.fields(),
-            by=request.membership,  # type: ignore[attr-defined]
+            by=me(request),
             expected_version=editor.expected_version,
             kind=editor.kind,
             reason=editor.reason,
@@ -152,7 +152,7 @@ def _session_context(request: HttpRequest, feature: Feature, spec: Spec) -> dict
         "session_number": len(sessions) + 1,
         "target_sessions": TARGET_SESSIONS,
         "now": timezone.now(),
-        "may_edit": may_edit_feature(request.membership, feature.team_id),  # type: ignore[attr-defined]
+        "may_edit": may_edit_feature(me(request), feature.team_id),
     }
 
 
@@ -181,9 +181,9 @@ def spec_session(request: HttpRequest, key: str) -> HttpResponse:
         messages.info(request, _("This spec is aligned: changes are now revisions."))
         return redirect("collab:feature_detail", key=feature.key)
     end_form = SessionEndForm(
-        people=_people(feature, request.membership),  # type: ignore[attr-defined]
-        initial={"attendees": _default_attendees(feature, request.membership)},
-    )  # type: ignore[attr-defined]
+        people=_people(feature, me(request)),
+        initial={"attendees": _default_attendees(feature, me(request))},
+    )
     context.update(_spec_summary(spec))
     context.update(
         {
@@ -225,7 +225,7 @@ def spec_session_start(request: HttpRequest, key: str) -> HttpResponse:
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
     try:
-        live_session.live_session_start(spec=spec, by=request.membership)  # type: ignore[attr-defined]
+        live_session.live_session_start(spec=spec, by=me(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("collab:feature_detail", key=feature.key)
@@ -261,13 +261,13 @@ def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
         live_session.live_session_stop(spec=spec)
         messages.info(request, _("Session cancelled; nothing was recorded."))
         return redirect("collab:feature_detail", key=feature.key)
-    form = SessionEndForm(request.POST, people=_people(feature, request.membership))  # type: ignore[attr-defined]
+    form = SessionEndForm(request.POST, people=_people(feature, me(request)))
     if form.is_valid():
         now = timezone.now()
         try:
             session = spec_session_record(
                 spec=spec,
-                by=request.membership,  # type: ignore[attr-defined]
+                by=me(request),
                 held_at=live.started_at if live else now,
                 phase=live.phase if live else AlignmentSession.Phase.CONTEXT_SETTING,
                 outcome=form.cleaned_data["outcome"],
@@ -321,12 +321,12 @@ def spec_session_record_view(request: HttpRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
-    people = _people(feature, request.membership)  # type: ignore[attr-defined]
+    people = _people(feature, me(request))
     form = SessionRecordForm(
         request.POST or None,
         people=people,
         initial={
-            "attendees": _default_attendees(feature, request.membership),  # type: ignore[attr-defined]
+            "attendees": _default_attendees(feature, me(request)),
             "held_at": timezone.localtime().replace(second=0, microsecond=0),
             "duration_minutes": 45,
             "phase": AlignmentSession.Phase.SOLUTION_DESIGN,
@@ -334,7 +334,7 @@ def spec_session_record_view(request: HttpRequest, key: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            spec_session_record(spec=spec, by=request.membership, **form.cleaned_data)  # type: ignore[attr-defined]
+            spec_session_record(spec=spec, by=me(request), **form.cleaned_data)
         except ValidationError as exc:
             _add_session_errors(form, exc)
         else:

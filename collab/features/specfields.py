@@ -120,7 +120,7 @@ def normalise(name: str, value: Any) -> Any:
         ]
         return [r for r in rows if r["metric"] or r["target"]]
     if name == "options":
-        rows = [
+        options: list[dict[str, Any]] = [
             {
                 "title": _clean_str(r.get("title")),
                 "tradeoffs": _clean_str(r.get("tradeoffs")),
@@ -128,7 +128,7 @@ def normalise(name: str, value: Any) -> Any:
             }
             for r in value or []
         ]
-        return [r for r in rows if r["title"] or r["tradeoffs"]]
+        return [r for r in options if r["title"] or r["tradeoffs"]]
     if name == "invest":
         if value is None:
             return None

@@ -28,7 +28,7 @@ from collab.features.specs import (
     spec_alignment_gaps,
     spec_for_feature,
 )
-from collab.models import Feature, Organisation, Team
+from collab.models import Feature, Membership, Organisation, Team
 
 PAGE_SIZE = 50
 LIFECYCLE = [(s, label) for s, label in Feature.Status.choices if s != Feature.Status.DROPPED]
@@ -39,6 +39,14 @@ def _done_steps(feature: Feature) -> set[str]:
     if feature.status not in steps:
         return set()
     return set(steps[: steps.index(feature.status)])
+
+
+def me(request: HttpRequest) -> Membership:
+    """The caller's membership in the active organisation (set by OrganisationMiddleware)."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        raise Http404(_("You are not in an organisation."))
+    return membership
 
 
 def add_errors(form: Any, exc: ValidationError) -> None:
@@ -66,7 +74,7 @@ def _org(request: HttpRequest) -> Organisation:
 
 
 def require_editor(request: HttpRequest, team: Team | int) -> None:
-    if not may_edit_feature(request.membership, team):  # type: ignore[attr-defined]
+    if not may_edit_feature(me(request), team):
         raise PermissionDenied(
             _("Only the team's PM and tech lead, product leadership and Product Ops edit it.")
         )
@@ -74,7 +82,7 @@ def require_editor(request: HttpRequest, team: Team | int) -> None:
 
 def _editable_teams(request: HttpRequest) -> Any:
     teams = selectors.team_list(org=_org(request))
-    ids = editable_team_ids(request.membership)  # type: ignore[attr-defined]
+    ids = editable_team_ids(me(request))
     return teams if ids is None else teams.filter(pk__in=ids)
 
 
@@ -124,7 +132,7 @@ def feature_list(request: HttpRequest) -> HttpResponse:
             ("updated", _("Recently changed")),
             ("key", _("Key")),
         ],
-        "may_create": may_create_features(request.membership),  # type: ignore[attr-defined]
+        "may_create": may_create_features(me(request)),
     }
     template = "collab/features/feature_list.html" + ("#feature-table" if request.htmx else "")  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -133,7 +141,7 @@ def feature_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def feature_create(request: HttpRequest) -> HttpResponse:
     org = _org(request)
-    if not may_create_features(request.membership):  # type: ignore[attr-defined]
+    if not may_create_features(me(request)):
         raise PermissionDenied(_("Only PMs, tech leads, product leadership and Product Ops create features."))
     teams = _editable_teams(request)
     initial_team = teams.filter(slug=request.GET.get("team", "")).first()
@@ -146,7 +154,7 @@ def feature_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            feature = services.feature_create(org=org, by=request.membership, **form.service_kwargs())  # type: ignore[attr-defined]
+            feature = services.feature_create(org=org, by=me(request), **form.service_kwargs())
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -183,8 +191,8 @@ def feature_edit(request: HttpRequest, key: str) -> HttpResponse:
         try:
             services.feature_update(
                 feature=feature,
-                by=request.membership,
-                team=data.pop("team"),  # type: ignore[attr-defined]
+                by=me(request),
+                team=data.pop("team"),
                 key_results=data.pop("key_results"),
                 depends_on=data.pop("depends_on"),
                 **data,
@@ -206,7 +214,7 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
     spec = spec_for_feature(feature=feature)
     sessions = spec_sessions(spec=spec)
     revisions = [(r, [field_label(n) for n in r.fields]) for r in spec_revisions(spec=spec)[:5]]
-    may_edit = may_edit_feature(request.membership, feature.team_id)  # type: ignore[attr-defined]
+    may_edit = may_edit_feature(me(request), feature.team_id)
     invest = normalise("invest", spec.invest)
     deployments, deployment_count = selectors.feature_deployments(feature=feature)
     context = {
@@ -256,7 +264,7 @@ def feature_transition(request: HttpRequest, key: str) -> HttpResponse:
         # A past day counts as delivered at the end of that day; today means now.
         at = None if day >= timezone.localdate() else timezone.make_aware(datetime.combine(day, time(17, 0)))
     try:
-        services.feature_transition(feature=feature, to=form.cleaned_data["to"], by=request.membership, at=at)  # type: ignore[attr-defined]
+        services.feature_transition(feature=feature, to=form.cleaned_data["to"], by=me(request), at=at)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -285,8 +293,8 @@ def review_create(request: HttpRequest, key: str) -> HttpResponse:
         try:
             review = services.review_record(
                 feature=feature,
-                by=request.membership,
-                outcome=form.cleaned_data["outcome"],  # type: ignore[attr-defined]
+                by=me(request),
+                outcome=form.cleaned_data["outcome"],
                 criteria_results=form.criteria_results(),
                 reason=form.cleaned_data["reason"],
             )

@@ -59,7 +59,8 @@ def mark_terms(text: Any, source: Any) -> SafeString:
     marker = _marker(source)
     if marker.pattern is None or not text:
         return escape(text)
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in marker.pattern.finditer(text):
         business, explanation = marker.wording[match.group(0).lower()]
         title = f"{business} — {explanation}" if explanation else business
