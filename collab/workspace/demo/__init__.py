@@ -1,7 +1,7 @@
 """The demo organisation, Acme Cloud, as a ``collab-workspace/1`` document.
 
 ``build_demo_document(today=…)`` gives six months of believable history ending the week before
-``today``: three squads (Checkout, Growth, Platform) and their leadership, OKRs for two quarters,
+``today`` (and each squad's next DRIVE sync, scheduled): three squads (Checkout, Growth, Platform) and their leadership, OKRs for two quarters,
 about sixty features framed both ways with their sessions, revisions and reviews, weekly DRIVE
 syncs and CTO–CPO weeklies, PIVOT conflicts of every level, escalations, obstacles, deployments,
 incidents, team pulses and the glossary. The same ``seed`` gives the same document.
@@ -101,7 +101,7 @@ def build_demo_document(*, today: dt.date, seed: int = 7) -> dict[str, Any]:
     clock = Clock(today)
     objectives, key_results = _objectives(clock)
     history = build_features(clock, rng, SQUADS, key_results)
-    sync_builder = SyncBuilder(clock, rng, history)
+    sync_builder = SyncBuilder(clock, rng, history, today)
     syncs = sync_builder.build()
     conflicts, escalations = build_conflicts(clock, rng)
     escalations += sync_escalations(clock, rng, sync_builder.keys, {sync["key"]: sync for sync in syncs})

@@ -38,8 +38,8 @@ POST_LAUNCH = [
 
 
 class SyncBuilder:
-    def __init__(self, clock: Clock, rng: random.Random, history: FeatureHistory) -> None:
-        self.clock, self.rng, self.history = clock, rng, history
+    def __init__(self, clock: Clock, rng: random.Random, history: FeatureHistory, today: dt.date) -> None:
+        self.clock, self.rng, self.history, self.today = clock, rng, history, today
         self.delivered_at = {d.key: d.at for d in history.deliveries}
         self.keys: dict[tuple[str, int], str] = {}  # (team, week) → sync key
 
@@ -221,6 +221,26 @@ class SyncBuilder:
             ),
         }
 
+    def upcoming(self, squad: Squad, today: dt.date) -> dict[str, Any]:
+        """The squad's next DRIVE sync, scheduled after today: the one a demo visitor can run."""
+        day = self.clock.end_day + dt.timedelta(days=squad.sync_weekday)
+        if day <= today:
+            day += dt.timedelta(weeks=1)
+        return {
+            "key": f"drive-{squad.slug}-{iso_week(day)}",
+            "team": squad.slug,
+            "ritual": "drive",
+            "facilitator": member(squad.slug, "pm").email,
+            "scheduled_at": self.clock.stamp(self.clock.at(day, *squad.sync_time)),
+            "sections": [
+                {"code": section.code, "title": section.title, "planned_minutes": section.minutes}
+                for section in DRIVE.sections
+            ],
+            "items": [],
+            "decisions": [],
+            "action_items": [],
+        }
+
     def build(self) -> list[dict[str, Any]]:
         syncs = []
         for week in range(WEEKS):
@@ -234,4 +254,4 @@ class SyncBuilder:
                 sync = self.drive(squad, week)
                 if sync:
                     syncs.append(sync)
-        return syncs
+        return syncs + [self.upcoming(squad, self.today) for squad in SQUADS]
