@@ -29,6 +29,7 @@ from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
@@ -56,6 +57,8 @@ WINDOW_KINDS: dict[str, int] = {
     MetricSnapshot.WindowKind.WEEKS_4: 4,
     MetricSnapshot.WindowKind.WEEKS_13: 13,
 }
+# Changes within this many seconds make one job, which runs this many seconds after the first
+# (settings.METRICS_REFRESH_DEBOUNCE_SECONDS overrides it, e.g. in tests with a real worker).
 DEBOUNCE_SECONDS = 60
 QUEUED_MARKER_SECONDS = 7 * 24 * 3600
 # A full recompute starts at the earliest record, but no further back than this (a typo'd
@@ -364,12 +367,19 @@ def org_metrics_refresh_later(*, org_id: int) -> None:
     )
 
 
+def debounce_seconds() -> int:
+    return int(getattr(settings, "METRICS_REFRESH_DEBOUNCE_SECONDS", DEBOUNCE_SECONDS))
+
+
 def _later(key: str, task: Any, kwargs: dict[str, Any], *, org_id: Callable[[], int | None]) -> None:
+    delay = debounce_seconds()
     try:
-        if not cache.add(key, 1, timeout=DEBOUNCE_SECONDS):
+        # The job runs when the key expires: a change that found the key committed before the
+        # job loads its rows.
+        if not cache.add(key, 1, timeout=delay):
             return
         try:
-            task.apply_async(kwargs=kwargs, countdown=DEBOUNCE_SECONDS, retry=False)
+            task.apply_async(kwargs=kwargs, countdown=delay, retry=False)
         except QUEUE_ERRORS:
             cache.delete(key)  # let the next change try again
             raise

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from collab.models import Feature, Team
+from metrics import services
+from metrics.models import Deployment, MetricSnapshot, RecomputeRun
+from tests.examples import example_metrics
+from tests.factories import OrganisationFactory, TeamFactory
+from tests.metrics.example_org import FIRST_WEEK, LAST_WEEK, by_key, import_example, same
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ("window_end", "value", "numerator", "denominator", "cohort", "extra", "computed_at")
+
+
+@pytest.fixture
+def example_org():
+    return import_example()
+
+
+def state(org):
+    return {
+        (row[0], row[1], row[2], row[3]): row[4:]
+        for row in MetricSnapshot.objects.filter(org=org).values_list(
+            "team_id", "metric", "window_kind", "window_start", *FIELDS
+        )
+    }
+
+
+def changed_teams(before, after):
+    return {key[0] for key in set(before) | set(after) if before.get(key) != after.get(key)}
+
+
+def deploy(team, *, at, key):
+    return Deployment.objects.create(
+        org=team.org, team=team, key=key, environment="production", result="success", finished_at=at
+    )
+
+
+def test_org_refresh_writes_every_window_kind_for_every_team_and_the_organisation(example_org):
+    report = services.org_metrics_refresh(org_id=example_org.pk)
+    last = services.current_week(example_org)
+    weeks = services.week_index(last) - services.week_index(report.first_week) + 1
+    teams = list(Team.objects.filter(org=example_org))
+    assert report.first_week <= FIRST_WEEK
+    assert report.last_week == last
+    assert MetricSnapshot.objects.filter(org=example_org).count() == (len(teams) + 1) * 14 * 3 * weeks
+    for team in [*teams, None]:
+        assert (
+            MetricSnapshot.objects.filter(
+                org=example_org, team=team, window_kind="4w", window_end=last
+            ).count()
+            == 14
+        )
+
+
+def test_a_thirteen_week_snapshot_holds_the_example_metrics(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    slugs = dict(Team.objects.filter(org=example_org).values_list("id", "slug"))
+    rows = MetricSnapshot.objects.filter(org=example_org, window_kind="13w", window_start=FIRST_WEEK)
+    got = by_key(
+        [
+            {
+                "metric": row.metric,
+                "team": slugs.get(row.team_id),
+                "from": row.window_start,
+                "to": row.window_end,
+                "value": row.value,
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "cohort": row.cohort,
+                "extra": row.extra,
+            }
+            for row in rows
+        ]
+    )
+    expected = by_key(example_metrics())
+    assert set(got) == set(expected)
+    assert [key for key in expected if not same(expected[key], got[key])] == []
+    assert {row.window_end for row in rows} == {LAST_WEEK}
+
+
+def test_a_rerun_on_unchanged_data_changes_nothing(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    before = state(example_org)
+    report = services.org_metrics_refresh(org_id=example_org.pk)
+    assert report.written == 0
+    assert state(example_org) == before
+    team = Team.objects.get(org=example_org, slug="team-1")
+    assert services.team_metrics_refresh(team_id=team.pk).written == 0
+    assert state(example_org) == before
+
+
+def test_a_changed_record_rewrites_its_team_and_the_organisation_only(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    before = state(example_org)
+    team = Team.objects.get(org=example_org, slug="team-1")
+    feature = Feature.objects.filter(team=team, delivered_at__isnull=False).order_by("id").first()
+    feature.effort_points = (feature.effort_points or 0) + 3
+    feature.save(update_fields=["effort_points"])
+    report = services.org_metrics_refresh(org_id=example_org.pk)
+    assert changed_teams(before, state(example_org)) == {team.pk, None}
+    assert report.teams_written == ["team-1", "organisation"]
+
+
+def test_a_team_refresh_rewrites_recent_weeks_of_the_team_and_the_organisation(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    before = state(example_org)
+    team = Team.objects.get(org=example_org, slug="team-2")
+    deploy(team, at=timezone.now() - timedelta(hours=1), key="fresh")
+    report = services.team_metrics_refresh(team_id=team.pk)
+    after = state(example_org)
+    assert changed_teams(before, after) == {team.pk, None}
+    this_week = services.current_week(example_org)
+    week = MetricSnapshot.objects.get(
+        org=example_org, team=team, metric="deployment_frequency", window_kind="week", window_start=this_week
+    )
+    assert week.cohort == before[(team.pk, "deployment_frequency", "week", this_week)][4] + 1
+    assert week.value >= 1
+    oldest = services.shift_week(this_week, -(services.HISTORY_WEEKS - 1))
+    assert report.first_week == oldest
+    assert all(k[3] >= services.shift_week(oldest, -12) for k in after if before.get(k) != after[k])
+
+
+def test_a_failure_mid_way_rolls_back_that_team_only(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    before = state(example_org)
+    one, two = (Team.objects.get(org=example_org, slug=slug) for slug in ("team-1", "team-2"))
+    at = timezone.now() - timedelta(hours=2)
+    deploy(one, at=at, key="one-more")
+    deploy(two, at=at, key="two-more")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_snapshot() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'disk full while writing team %', NEW.team_id; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_team_two BEFORE INSERT OR UPDATE ON metrics_metricsnapshot "
+            f"FOR EACH ROW WHEN (NEW.team_id = {int(two.pk)}) EXECUTE FUNCTION refuse_snapshot()"
+        )
+    with pytest.raises(DatabaseError, match="disk full"):
+        services.org_metrics_refresh(org_id=example_org.pk)
+    after = state(example_org)
+    assert changed_teams(before, after) == {one.pk}  # team-2 and the organisation kept their numbers
+    run = RecomputeRun.objects.filter(org=example_org).order_by("-started_at").first()
+    assert run.finished_at is not None
+    assert run.ok is False
+    assert "disk full" in run.message
+
+
+def test_targets_change_the_share_within_target(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    key = {
+        "org": example_org,
+        "team": None,
+        "metric": "time_to_alignment",
+        "window_kind": "13w",
+        "window_start": FIRST_WEEK,
+    }
+    share = MetricSnapshot.objects.get(**key).extra["share_within_target"]
+    example_org.targets = {"time_to_alignment": 1}
+    example_org.save(update_fields=["targets"])
+    services.org_metrics_refresh(org_id=example_org.pk)
+    assert MetricSnapshot.objects.get(**key).extra["share_within_target"] < share
+
+
+def test_a_run_is_recorded(example_org):
+    report = services.org_metrics_refresh(org_id=example_org.pk)
+    run = RecomputeRun.objects.get(org=example_org)
+    assert run.ok is True
+    assert run.team is None
+    assert run.finished_at >= run.started_at
+    assert run.message == report.summary()
+
+
+def test_another_organisation_is_left_alone(example_org):
+    other = OrganisationFactory()
+    TeamFactory(org=other)
+    services.org_metrics_refresh(org_id=other.pk)
+    theirs = state(other)
+    services.org_metrics_refresh(org_id=example_org.pk)
+    assert state(other) == theirs
+    assert not MetricSnapshot.objects.filter(org=example_org, team__org=other).exists()
+
+
+def test_a_team_without_records_gets_empty_snapshots(example_org):
+    quiet = TeamFactory(org=example_org, slug="quiet")
+    services.org_metrics_refresh(org_id=example_org.pk)
+    rows = MetricSnapshot.objects.filter(org=example_org, team=quiet, window_kind="13w", window_end=LAST_WEEK)
+    assert rows.count() == 14
+    assert {row.metric: row.value for row in rows}["velocity"] is None
+    assert {row.metric: row.value for row in rows}["escalations"] == 0
+
+
+def test_a_full_recompute_removes_windows_outside_the_history(example_org):
+    MetricSnapshot.objects.create(
+        org=example_org,
+        metric="velocity",
+        window_kind="week",
+        window_start="2001-W01",
+        window_end="2001-W01",
+        computed_at=timezone.now(),
+    )
+    report = services.org_metrics_refresh(org_id=example_org.pk)
+    assert report.deleted == 1
+    assert not MetricSnapshot.objects.filter(org=example_org, window_start="2001-W01").exists()
+
+
+def test_refreshing_something_gone_does_nothing():
+    assert services.team_metrics_refresh(team_id=987654) is None
+    assert services.org_metrics_refresh(org_id=987654) is None
