@@ -80,6 +80,11 @@ def require_editor(request: HttpRequest, team: Team | int) -> None:
         )
 
 
+def _plain_number(value: Any) -> Any:
+    """2400.0 shows as 2400 in a form; other values as they are."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _editable_teams(request: HttpRequest) -> Any:
     teams = selectors.team_list(org=_org(request))
     ids = editable_team_ids(me(request))
@@ -173,7 +178,7 @@ def feature_edit(request: HttpRequest, key: str) -> HttpResponse:
     require_editor(request, feature.team_id)
     teams = _editable_teams(request)
     initial = {
-        **{name: getattr(feature, name) for name in services.FEATURE_FIELDS},
+        **{name: _plain_number(getattr(feature, name)) for name in services.FEATURE_FIELDS},
         "team": feature.team,
         "key_results": list(feature.key_results.all()),
         "depends_on_keys": ", ".join(f.key for f in feature.depends_on.all()),
