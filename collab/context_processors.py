@@ -10,7 +10,10 @@ from collab.permissions import CAPABILITIES, Cap
 
 
 CONFLICT_PAGES = ("conflict", "escalation", "obstacle", "one_on_one", "postmortem")
-SETTINGS_PAGES = ("settings", "team", "membership", "invitation", "glossary", "workspace", "template", "api_", "csv_", "targets")
+SETTINGS_PAGES = (
+    "settings", "team", "membership", "invitation", "glossary", "workspace", "template", "api_", "csv_", "targets",
+    "okr", "objective", "key_result",
+)
 
 
 def nav_section(request: HttpRequest) -> str:

@@ -27,6 +27,9 @@ def organisation_create(*, name: str, slug: str = "", time_zone: str = "Europe/P
     if Organisation.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("An organisation with this slug already exists.")})
     org = Organisation.objects.create(name=name, slug=slug, time_zone=time_zone, language=language)
+    from collab.features.glossary import glossary_seed_defaults
+
+    glossary_seed_defaults(org)
     if owner is not None:
         Membership.objects.create(org=org, user=owner, role=owner_role)
     return org
