@@ -602,3 +602,38 @@ def test_export_of_a_spec_started_in_the_app_is_still_a_valid_document() -> None
         {"title": "Queue", "tradeoffs": "—", "chosen": True}
     ]
     assert validate_workspace(exported) == []
+
+
+def _field_paths(
+    node: dict[str, Any], defs: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
+    """Every field the JSON Schema defines, as paths ("features", "*", "spec", "invest")."""
+    if "$ref" in node:
+        node = defs[node["$ref"].rsplit("/", 1)[1]]
+    paths = []
+    for name, child in node.get("properties", {}).items():
+        paths.append((*prefix, name))
+        paths += _field_paths(child, defs, (*prefix, name))
+    if isinstance(node.get("items"), dict):
+        paths += _field_paths(node["items"], defs, (*prefix, "*"))
+    return paths
+
+
+def _values(node: Any, path: tuple[str, ...]) -> list[Any]:
+    if not path:
+        return [node]
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return [v for item in node for v in _values(item, rest)] if isinstance(node, list) else []
+    return _values(node[head], rest) if isinstance(node, dict) and head in node else []
+
+
+def test_the_full_document_uses_every_field_of_the_format() -> None:
+    from collab.workspace_validation import schema
+
+    doc = full_document()
+    defined = _field_paths(schema(), schema()["$defs"])
+    unused = [".".join(path) for path in defined if not any(v is not None for v in _values(doc, path))]
+    unused_targets = [path for path in unused if path.startswith("targets.")]
+    assert [path for path in unused if path not in unused_targets] == []
+    assert len(unused_targets) < 14  # targets: a few metrics are enough to show the overrides
