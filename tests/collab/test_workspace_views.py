@@ -6,36 +6,18 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import NoReverseMatch, URLResolver, include, path, reverse
+from django.urls import reverse
 
-from collab import urls as collab_urls
 from collab.models import Membership, Organisation
 from collab.workspace import forms as workspace_forms
-from collab.workspace import urls as workspace_urls
 from collab.workspace import views as workspace_views
 from collab.workspace.importer import import_workspace
 from collab.workspace.roundtrip import differences
-from config import urls as root_urls
 from tests.collab.test_workspace_export import full_document
 from tests.collab.test_workspace_import import row_counts
 from tests.factories import FeatureFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-
-# Until collab/urls.py includes collab.workspace.urls, these tests serve it from this module.
-urlpatterns = [
-    path("", include((collab_urls.urlpatterns + workspace_urls.urlpatterns, "collab"), namespace="collab")),
-    *[p for p in root_urls.urlpatterns if not (isinstance(p, URLResolver) and p.namespace == "collab")],
-]
-
-
-@pytest.fixture(autouse=True)
-def _workspace_urls(settings: Any) -> None:
-    try:
-        reverse("collab:workspace")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = __name__
-
 
 def upload(content: bytes | str, name: str = "acme.json") -> SimpleUploadedFile:
     data = content.encode() if isinstance(content, str) else content
