@@ -24,6 +24,7 @@ DATABASE_NAME = "collab"
 
 _started: list[subprocess.Popen[bytes]] = []
 _started_postgres = False
+_pg_server: object | None = None
 
 
 def ensure_services() -> None:
@@ -46,7 +47,9 @@ def start_postgres() -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None keeps the server up for the worker and beat that share it; `stop_embedded`
     # (called by the quick start on exit) stops it.
+    global _pg_server
     server = pgserver.get_server(pgdata, cleanup_mode=None)
+    _pg_server = server
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -103,7 +106,8 @@ def stop_embedded() -> None:
     for proc in _started:
         _stop_process(proc)
     pgdata = DATA_DIR / "pg"
-    if _started_postgres and (pgdata / "postmaster.pid").exists():
-        import pgserver
+    if _started_postgres and _pg_server is not None and (pgdata / "postmaster.pid").exists():
+        from pgserver._commands import pg_ctl
 
-        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+        # pgserver keeps servers started with cleanup_mode=None running on purpose; stop ours.
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=getattr(_pg_server, "system_user", None))
