@@ -106,7 +106,34 @@
     }
   });
 
+  // A poll answered just before a move can arrive just after it: never swap an older revision over
+  // a newer one (the next poll brings whatever is newer).
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail && evt.detail.target;
+    if (!target || target.id !== "sync-live") return;
+    var incoming = /data-revision="(\d+)"/.exec(evt.detail.serverResponse || "");
+    var current = parseInt(target.dataset.revision, 10);
+    if (incoming && !isNaN(current) && parseInt(incoming[1], 10) < current) evt.detail.shouldSwap = false;
+  });
+
+  // On the shared screen, say how many items do not fit rather than cutting them silently.
+  function countHidden() {
+    document.querySelectorAll("[data-more]").forEach(function (more) {
+      var column = more.parentElement;
+      var list = column && column.querySelector("ul");
+      if (!list) return;
+      var bottom = column.getBoundingClientRect().bottom - more.offsetHeight;
+      var hidden = 0;
+      Array.prototype.forEach.call(list.children, function (li) {
+        if (li.getBoundingClientRect().bottom > bottom) hidden += 1;
+      });
+      more.hidden = hidden === 0;
+      if (hidden) more.textContent = (more.dataset.label || "+%(n)s").replace("%(n)s", String(hidden));
+    });
+  }
+
   function onLoad(root) {
+    countHidden();
     if (root === document.body || (root.querySelector && root.querySelector("[data-sync-timer]")) ||
         (root.matches && root.matches("[data-sync-timer]"))) {
       readTimer(timerElement(), false);
@@ -184,6 +211,8 @@
 
   function start() {
     readTimer(timerElement(), true);
+    countHidden();
+    window.addEventListener("resize", countHidden);
     setInterval(render, 200);
     if (window.htmx) window.htmx.onLoad(onLoad);
   }
