@@ -231,7 +231,7 @@ def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> Recom
             first_week=first,
             last_week=last,
             window_weeks=width,
-            teams=list(team_ids)[:-1],
+            teams=[team.slug for team in teams],
             include_org=True,
             targets=org_targets(org),
         ):
@@ -243,9 +243,11 @@ def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> Recom
     existing = _existing_snapshots(org=org, team_ids=list(team_ids.values()), first=first, last=last)
     now = timezone.now()
     # Teams first, the organisation last; a team refresh writes both in one transaction.
-    batches: list[list[int | None]] = (
-        [[team.pk] for team in teams] + [[None]] if full else [[teams[0].pk, None]]
-    )
+    batches: list[list[int | None]] = [[None]]
+    if full:
+        batches = [[team_ids[team.slug]] for team in teams] + batches
+    else:
+        batches = [[teams[0].pk, None]]
     for batch in batches:
         with transaction.atomic():
             for team_id in batch:
@@ -329,7 +331,8 @@ def _snapshot(
 
 def _delete_outside(*, org: Organisation, team_id: int | None, first: str, last: str) -> int:
     """A full recompute covers every week with data: older (or future) rows describe nothing."""
-    stale = MetricSnapshot.objects.filter(org=org, team_id=team_id).filter(
+    team = Q(team__isnull=True) if team_id is None else Q(team_id=team_id)
+    stale = MetricSnapshot.objects.filter(team, org=org).filter(
         Q(window_end__lt=first) | Q(window_end__gt=last)
     )
     deleted, _ = stale.delete()

@@ -10,27 +10,44 @@ from django.db import InterfaceError, OperationalError
 from collab.models import Organisation
 from metrics import services
 
-RETRY = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "max_retries": 5,
-}
+TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(name="metrics.tasks.team_metrics_refresh", **RETRY)
+@shared_task(
+    name="metrics.tasks.team_metrics_refresh",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
 def team_metrics_refresh(team_id: int) -> None:
     services.team_metrics_refresh(team_id=team_id)
 
 
-@shared_task(name="metrics.tasks.org_metrics_refresh", **RETRY)
+@shared_task(
+    name="metrics.tasks.org_metrics_refresh",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
 def org_metrics_refresh(org_id: int) -> None:
     services.org_metrics_refresh(org_id=org_id)
 
 
-@shared_task(name="metrics.tasks.recompute_all_organisations", **RETRY)
+@shared_task(
+    name="metrics.tasks.recompute_all_organisations",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
 def recompute_all_organisations() -> None:
     """Nightly (config/celery.py's beat schedule): one full recompute job per organisation, so
     each retries on its own."""

@@ -8,5 +8,14 @@ app_name = "metrics"
 
 urlpatterns = [
     path("dashboards/", views.overview, name="overview"),
+    path("dashboards/health/", views.health, name="health"),
+    path("dashboards/dora/", views.dora, name="dora"),
+    path("dashboards/investment/", views.investment, name="investment"),
+    path("dashboards/escalations/", views.escalations, name="escalations"),
+    path("dashboards/teams/<slug:slug>/", views.team, name="team"),
+    path("dashboards/records/<slug:metric>/", views.drilldown, name="drilldown"),
+    path("dashboards/export.csv", views.export_csv, name="export_csv"),
+    path("dashboards/targets/", views.targets, name="targets"),
+    path("dashboards/recompute/", views.recompute, name="recompute"),
     path("", include("metrics.api.urls")),
 ]
