@@ -29,6 +29,21 @@ def _person(m: Membership) -> str:
     return m.user.name or m.user.email
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return _person(obj)
+
+
+class FeatureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.key} · {obj.title}"
+
+
+class TemplateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return gettext(obj.name)
+
+
 def _members(org: Organisation, team: Team | None) -> Any:
     qs = (
         Membership.objects.filter(org=org, is_active=True)
@@ -83,7 +98,7 @@ class BaseSectionFormSet(forms.BaseFormSet):
         super().clean()
         if any(self.errors):
             return
-        kept = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not kept:
             raise ValidationError(gettext("A template needs at least one section."))
 
@@ -121,7 +136,7 @@ def sections_from_formset(formset: Any, existing: list[TemplateSection]) -> list
     result: list[SectionInput] = []
     for form in formset.ordered_forms if formset.can_order else formset.forms:
         data = form.cleaned_data
-        if not data or formset._should_delete_form(form):
+        if not data or data.get("DELETE"):
             continue
         original = by_id.get(data.get("id") or -1)
         lines = [line.strip() for line in (data.get("prompts") or "").splitlines() if line.strip()]
@@ -149,7 +164,7 @@ class ScheduleForm(forms.Form):
     ritual = forms.ChoiceField(label=_("Ritual"), choices=Ritual.choices, initial=Ritual.DRIVE)
     weekday = forms.TypedChoiceField(label=_("Day"), choices=WEEKDAYS, coerce=int, initial=0)
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    facilitator = forms.ModelChoiceField(
+    facilitator = PersonChoiceField(
         label=_("Facilitator"),
         queryset=Membership.objects.none(),
         help_text=_("A member of the team who runs the sync; the role can be handed over at each sync."),
@@ -168,7 +183,6 @@ class ScheduleForm(forms.Form):
             .filter(role__in=CAPABILITIES[Cap.FACILITATE])
             .distinct()
         )
-        facilitator.label_from_instance = _person  # type: ignore[method-assign]
         if schedule is not None:
             # Team and ritual identify the schedule (and its feed); they do not change.
             del self.fields["team"]
@@ -182,13 +196,13 @@ class ScheduleForm(forms.Form):
 
 class SyncCreateForm(forms.Form):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
-    template = forms.ModelChoiceField(label=_("Ritual"), queryset=RitualTemplate.objects.none())
+    template = TemplateChoiceField(label=_("Ritual"), queryset=RitualTemplate.objects.none())
     scheduled_at = forms.DateTimeField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    facilitator = forms.ModelChoiceField(label=_("Facilitator"), queryset=Membership.objects.none())
+    facilitator = PersonChoiceField(label=_("Facilitator"), queryset=Membership.objects.none())
 
     def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -196,11 +210,9 @@ class SyncCreateForm(forms.Form):
         template = self.fields["template"]
         assert isinstance(template, forms.ModelChoiceField)
         template.queryset = RitualTemplate.objects.filter(org=org).order_by("id")
-        template.label_from_instance = lambda t: gettext(t.name)  # type: ignore[method-assign]
         facilitator = self.fields["facilitator"]
         assert isinstance(facilitator, forms.ModelChoiceField)
         facilitator.queryset = _members(org, None).filter(role__in=CAPABILITIES[Cap.FACILITATE])
-        facilitator.label_from_instance = _person  # type: ignore[method-assign]
 
 
 class _SectionChoiceMixin:
@@ -227,7 +239,8 @@ class ItemForm(_SectionChoiceMixin, forms.Form):
     def __init__(
         self, *args: Any, sections: list[SyncSection], current: SyncSection | None, **kwargs: Any
     ) -> None:
-        super().__init__(*args, prefix="item", **kwargs)
+        kwargs.setdefault("prefix", "item")
+        super().__init__(*args, **kwargs)
         self._setup_section(sections, current)
 
 
@@ -246,18 +259,18 @@ class DecisionForm(_SectionChoiceMixin, forms.Form):
         features: Any,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, prefix="decision", **kwargs)
+        kwargs.setdefault("prefix", "decision")
+        super().__init__(*args, **kwargs)
         self._setup_section(sections, current)
         feature = self.fields["feature"]
         assert isinstance(feature, forms.ModelChoiceField)
         feature.queryset = features
-        feature.label_from_instance = lambda f: f"{f.key} · {f.title}"  # type: ignore[method-assign]
 
 
 class ActionItemForm(_SectionChoiceMixin, forms.Form):
     section = forms.ChoiceField(label=_("Section"))
     title = forms.CharField(label=_("Action"), max_length=300)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Membership.objects.none())
+    owner = PersonChoiceField(label=_("Owner"), queryset=Membership.objects.none())
     due = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(
@@ -268,23 +281,22 @@ class ActionItemForm(_SectionChoiceMixin, forms.Form):
         owners: Any,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, prefix="action", **kwargs)
+        kwargs.setdefault("prefix", "action")
+        super().__init__(*args, **kwargs)
         self._setup_section(sections, current)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = owners
-        owner.label_from_instance = _person  # type: ignore[method-assign]
 
 
 class HandoffForm(forms.Form):
-    membership = forms.ModelChoiceField(label=_("New facilitator"), queryset=Membership.objects.none())
+    membership = PersonChoiceField(label=_("New facilitator"), queryset=Membership.objects.none())
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = members
-        field.label_from_instance = _person  # type: ignore[method-assign]
 
 
 class CloseForm(forms.Form):

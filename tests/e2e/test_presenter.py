@@ -66,7 +66,7 @@ def test_facilitator_runs_drive_while_a_laptop_adds_an_item(live_server, new_pag
     # → moves every screen; space pauses the timer everywhere.
     screen.keyboard.press("ArrowRight")
     screen.locator(".present-section-title", has_text="Roadmap alignment").wait_for()
-    laptop.locator(".sync-status", has_text="Section 2 of 5").wait_for(timeout=2000)
+    laptop.locator(".sync-status", has_text="Section 2 of 5: Roadmap alignment").wait_for(timeout=2000)
     screen.keyboard.press(" ")
     screen.locator(".present-paused").wait_for()
     laptop.locator(".sync-status .pill", has_text="Paused").wait_for(timeout=2000)
@@ -121,7 +121,9 @@ def test_presenter_reads_in_french_at_both_sizes(live_server, new_page, drive, p
         assert box is not None
         assert box["y"] >= 0
         assert box["y"] + box["height"] <= height
-    title_size = page.locator(".present-section-title").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    title_size = page.locator(".present-section-title").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
     assert title_size >= height / 20
     shoot(page, f"e2e_present_fr_{width}x{height}.png")
     assert not page.csp_errors

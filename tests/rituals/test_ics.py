@@ -167,3 +167,30 @@ def test_one_schedule_per_team_and_ritual(schedule, org, pm):
 
     with pytest.raises(ValidationError):
         services.schedule_create(org=org, team=schedule.team, weekday=2, at=time(9, 0), facilitator=pm)
+
+
+def test_schedule_pages_create_and_list_the_feed(org, team, pm, client_for):
+    client = client_for(pm)
+    response = client.post(
+        reverse("rituals:schedule_create"),
+        {"team": team.pk, "ritual": "drive", "weekday": "4", "time": "09:30", "facilitator": pm.pk},
+    )
+    assert response["Location"] == reverse("rituals:schedule_list")
+    schedule = team.sync_schedules.get()
+    page = client.get(reverse("rituals:schedule_list")).content.decode()
+    assert f"webcal://testserver/rituals/feeds/{schedule.feed_token}.ics" in page
+    assert schedule.syncs.get().key in page
+
+
+def test_schedule_facilitator_outside_the_team_is_a_field_error(org, team, pm, make_member, client_for):
+    stranger = make_member("pm")
+    response = client_for(pm).post(
+        reverse("rituals:schedule_create"),
+        {"team": team.pk, "ritual": "drive", "weekday": "4", "time": "09:30", "facilitator": stranger.pk},
+    )
+    assert response.status_code == 200
+    assert "facilitator" in response.context["form"].errors
+
+
+def test_viewers_cannot_schedule(org, team, viewer, client_for):
+    assert client_for(viewer).get(reverse("rituals:schedule_create")).status_code == 403

@@ -395,3 +395,25 @@ def test_other_org_people_are_not_offered_as_facilitator(org, team, pm):
     stranger = OrganisationFactory()
     page = login(pm).get(reverse("rituals:sync_create")).content.decode()
     assert stranger.name not in page
+
+
+def test_velocity_panel_reads_the_metrics_summary_shape():
+    from rituals.syncs.views.common import velocity_rows
+
+    summary = {
+        "from": "2026-W06",
+        "to": "2026-W09",
+        "velocity": {"value": 12.5, "previous": 10.0, "trend": "up", "cohort": 7},
+        "predictability": {"value": None, "previous": 0.8, "trend": None, "cohort": 0},
+    }
+    (row,) = velocity_rows(summary)
+    assert (row["key"], row["value"], row["previous"], row["trend"]) == ("velocity", 12.5, 10.0, "up")
+    assert velocity_rows(None) == []
+
+
+def test_velocity_section_says_no_data_yet_without_snapshots(sync, pm):
+    services.sync_start(sync=sync)
+    sync.refresh_from_db()
+    services.sync_goto(sync=sync, section=sync.sections.get(code="velocity"))
+    page = login(pm).get(url("sync_present", sync)).content.decode()
+    assert "Velocity and predictability: no data yet." in page

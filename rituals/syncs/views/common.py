@@ -121,18 +121,29 @@ def localise(sections: list[SyncSection]) -> list[SyncSection]:
     return sections
 
 
-def velocity_rows(summary: dict[str, Any] | None) -> list[tuple[str, Any]]:
-    """(label key, value) pairs from metrics.selectors.team_velocity_summary, whatever exact shape
-    it settles on: plain numbers or metric results ({value, ...})."""
+def velocity_rows(summary: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Velocity and predictability from metrics.selectors.team_velocity_summary: each metric is a
+    number or a result {value, previous, trend}; a metric without a value is left out (the panel
+    then says "no data yet")."""
     if not summary:
         return []
     rows = []
     for key in ("velocity", "predictability"):
-        value = summary.get(key)
-        if isinstance(value, dict):
-            value = value.get("value")
+        result = summary.get(key)
+        if not isinstance(result, dict):
+            result = {"value": result}
+        value = result.get("value")
         if isinstance(value, int | float):
-            rows.append((key, value))
+            previous = result.get("previous")
+            rows.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "previous": previous if isinstance(previous, int | float) else None,
+                    "trend": result.get("trend"),
+                    "window": (summary.get("from"), summary.get("to")),
+                }
+            )
     return rows
 
 
