@@ -128,3 +128,13 @@ def test_closing_a_scheduled_sync_prepares_the_next_occurrence_with_the_carry_ov
     assert following.scheduled_at == first.scheduled_at + timedelta(days=7)
     assert [i.title for i in carried(following)] == ["Unfinished"]
     assert SyncItem.objects.filter(sync=following, carried_from__isnull=False).count() == 1
+
+
+def test_cancelling_a_scheduled_occurrence_prepares_the_week_after(org, team, pm):
+    schedule = services.schedule_create(
+        org=org, team=team, weekday=0, at=time(10, 0), facilitator=pm, now=MONDAY
+    )
+    first = schedule.syncs.get()
+    services.sync_delete(sync=first)
+    following = schedule.syncs.get()
+    assert following.scheduled_at == first.scheduled_at + timedelta(days=7)

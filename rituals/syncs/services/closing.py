@@ -4,6 +4,7 @@ sync, e-mail the summary after commit, ask the team pulse; and close syncs forgo
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -93,7 +94,12 @@ def sync_summary_send(*, sync_id: int) -> int:
             subject += f" · {sync.team.name}"
         body = summary_markdown(summary)
     messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in recipients]
-    sent = get_connection().send_messages(messages) or 0
+    try:
+        sent = get_connection().send_messages(messages) or 0
+    except (smtplib.SMTPException, OSError):
+        # Runs after commit: the close itself stands; the facilitator can send it again.
+        logger.exception("Could not e-mail the summary of sync %s", sync_id)
+        return 0
     Sync.objects.filter(pk=sync_id).update(summary_sent_at=timezone.now())
     return sent
 

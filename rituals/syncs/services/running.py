@@ -18,6 +18,7 @@ from collab.models import Membership, TeamMember
 from rituals.models import Sync, SyncSection
 from rituals.syncs.services.agenda import sync_prepare
 from rituals.syncs.services.common import lock_sync, sync_touch
+from rituals.syncs.services.schedules import schedule_ensure_next_sync
 
 
 def _require_live(sync: Sync) -> None:
@@ -171,8 +172,11 @@ def sync_facilitator_set(*, sync: Sync, membership: Membership) -> Sync:
 
 @transaction.atomic
 def sync_delete(*, sync: Sync) -> None:
-    """Cancel a sync that has not started."""
+    """Cancel a sync that has not started. A weekly schedule then prepares the occurrence after it."""
     sync = lock_sync(sync)
     if sync.status != Sync.Status.SCHEDULED:
         raise ValidationError(_("Only a sync that has not started can be cancelled."))
+    schedule, cancelled_at = sync.schedule, sync.scheduled_at
     sync.delete()
+    if schedule is not None:
+        schedule_ensure_next_sync(schedule=schedule, now=cancelled_at)
