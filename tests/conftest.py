@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, TeamMemberFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    TeamFactory,
+    TeamMemberFactory,
+    UserFactory,
+)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls tests make around it
 # are still synchronous.
@@ -96,7 +102,9 @@ def assert_other_org_gets_404(client: Any, url: str, *, methods: tuple[str, ...]
     """The caller (from another organisation) must get 404 for every method on the URL."""
     for method in methods:
         response = getattr(client, method)(url)
-        assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code} to an outsider"
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} answered {response.status_code} to an outsider"
+        )
 
 
 @pytest.fixture
@@ -107,12 +115,32 @@ def assert_404_for_outsider(other_org_client: Any) -> Any:
     return check
 
 
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process (manage.py, a Celery worker) that must see the test database."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = quote(db["HOST"] or db["OPTIONS"].get("host", ""), safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    auth = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    url = f"postgres://{auth}@{host}{port}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "TESTING": "1", **extra}
+
+
 # --- Browser ---------------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -140,7 +168,10 @@ def new_page(browser: Any) -> Iterator[Any]:
         contexts.append(context)
         page = context.new_page()
         page.csp_errors = []  # type: ignore[attr-defined]
-        page.on("console", lambda msg: page.csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)  # type: ignore[attr-defined]
+        page.on(
+            "console",
+            lambda msg: page.csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )  # type: ignore[attr-defined]
         return page
 
     yield make

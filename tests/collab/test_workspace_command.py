@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from collab.models import Organisation
 from collab.workspace.roundtrip import differences
 from tests.collab.test_workspace_export import example_document, full_document
 from tests.collab.test_workspace_import import row_counts
+from tests.conftest import subprocess_env
 
 pytestmark = pytest.mark.django_db
 
@@ -117,12 +117,13 @@ def test_export_of_an_unknown_slug_exits_1() -> None:
     assert refused.value.returncode == 1
 
 
+@pytest.mark.django_db
 def test_the_real_process_exits_1_with_the_errors_on_stderr(tmp_path: Path) -> None:
     # Through manage.py, as an operator runs it: exit status and streams, not exceptions.
     doc = full_document()
     doc["format"] = "collab-workspace/9"
     doc["teams"][0]["topology"] = "matrix"
-    env = {**os.environ, "TESTING": "1"}
+    env = subprocess_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "workspace", "import", write(tmp_path, doc)],
         cwd=REPO,
