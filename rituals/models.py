@@ -414,7 +414,9 @@ class Pulse(models.Model):
         verbose_name_plural = _("pulse answers")
         ordering: ClassVar = ["id"]
         constraints: ClassVar = [
-            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="pulse_score_1_to_5")
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="pulse_score_1_to_5"),
+            # Imported answers carry no sync or person (NULLs are distinct), the app's carry both.
+            models.UniqueConstraint(fields=["sync", "membership"], name="pulse_one_per_person_per_sync"),
         ]
 
     def __str__(self) -> str:
