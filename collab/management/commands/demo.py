@@ -34,12 +34,22 @@ def load_demo_organisation(*, stdout: Any = None) -> Organisation:
         if stdout:
             stdout.write("Loading the demo organisation (six months of history)…")
         org = import_workspace(build_demo_document(today=date.today()))  # noqa: DTZ011 - the demo ends last week, locally
+        prepare_upcoming_syncs(org)
     with transaction.atomic():
         for user in User.objects.filter(memberships__org=org).distinct():
             if not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
     return org
+
+
+def prepare_upcoming_syncs(org: Organisation) -> None:
+    """Pre-fill the agenda of the demo's next syncs, as a facilitator would before the meeting."""
+    from rituals.models import Sync
+    from rituals.syncs.services import sync_prepare
+
+    for sync in Sync.objects.filter(org=org, status=Sync.Status.SCHEDULED).select_related("team"):
+        sync_prepare(sync)
 
 
 def recompute_metrics(org: Organisation) -> None:
