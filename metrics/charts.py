@@ -157,8 +157,8 @@ def sparkline(
     return {
         "data": [_line(weeks, values, texts, color=ACCENT, name=name)],
         "layout": _layout(
-            height=120,
-            margin={"l": 40, "r": 8, "t": 6, "b": 22},
+            height=100,
+            margin={"l": 40, "r": 8, "t": 6, "b": 20},
             shapes=_target_shapes(target),
             xaxis={
                 **_week_ticks(weeks, every=4),

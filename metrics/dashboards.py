@@ -22,6 +22,7 @@ from metrics.texts import (
     KINDS,
     LEVELS,
     METRIC_TEXTS,
+    SECTIONS,
     SHARE_METRICS,
     format_value,
     number,
@@ -111,7 +112,7 @@ def extra_lines(metric: str, point: Point | None, targets: Mapping[str, Target])
     if metric == "sync_discipline":
         return [
             (
-                _("Mean overrun · %(section)s") % {"section": code},
+                _("Mean overrun · %(section)s") % {"section": SECTIONS.get(code, code)},
                 _("%(minutes)s min") % {"minutes": number(minutes)},
             )
             for code, minutes in (extra.get("mean_overrun_minutes") or {}).items()

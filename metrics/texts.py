@@ -23,6 +23,7 @@ __all__ = [
     "GROUPS",
     "KINDS",
     "LEVELS",
+    "SECTIONS",
     "METRIC_TEXTS",
     "SHARE_METRICS",
     "WINDOW_LABELS",
@@ -34,7 +35,7 @@ __all__ = [
 
 METRIC_TEXTS: dict[str, dict[str, Promise]] = {
     "time_to_alignment": {
-        "label": gettext_lazy("Time to alignment"),
+        "label": pgettext_lazy("metric name", "Time to alignment"),
         "unit": gettext_lazy("sessions"),
         "how": gettext_lazy(
             "Median number of alignment sessions a spec needed, up to and including the one where "
@@ -45,7 +46,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         ),
     },
     "rework_rate": {
-        "label": gettext_lazy("Rework rate"),
+        "label": pgettext_lazy("metric name", "Rework rate"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy(
             "Share of specs aligned in the period that had at least one rework revision after alignment."
@@ -55,13 +56,13 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         ),
     },
     "first_time_acceptance": {
-        "label": gettext_lazy("First-time acceptance"),
+        "label": pgettext_lazy("metric name", "First-time acceptance"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy("Share of features whose first acceptance review, in the period, accepted them."),
         "record": gettext_lazy("Record an acceptance review on each delivered feature."),
     },
     "conflict_one_session_rate": {
-        "label": gettext_lazy("Conflicts resolved in one session"),
+        "label": pgettext_lazy("metric name", "Conflicts resolved in one session"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy(
             "Share of conflicts resolved in the period that needed exactly one PIVOT session."
@@ -69,7 +70,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Open conflicts, record their sessions and resolve them."),
     },
     "velocity": {
-        "label": gettext_lazy("Velocity"),
+        "label": pgettext_lazy("metric name", "Velocity"),
         "unit": gettext_lazy("points per week"),
         "how": gettext_lazy(
             "Effort points of the features delivered in the period, divided by its number of weeks."
@@ -77,7 +78,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Give features effort points and a delivery date."),
     },
     "investment_balance": {
-        "label": gettext_lazy("Investment balance"),
+        "label": pgettext_lazy("metric name", "Investment balance"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy(
             "Share of the effort points delivered in the period that went to tech debt and platform "
@@ -86,7 +87,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Give features a kind, effort points and a delivery date."),
     },
     "predictability": {
-        "label": gettext_lazy("Predictability"),
+        "label": pgettext_lazy("metric name", "Predictability"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy(
             "Share of the features planned for a week of the period that were delivered by the end "
@@ -95,7 +96,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Plan features for a week and record when they are delivered."),
     },
     "sync_discipline": {
-        "label": gettext_lazy("Sync discipline"),
+        "label": pgettext_lazy("metric name", "Sync discipline"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy(
             "Share of the syncs started in the period that ended within the sum of their sections' "
@@ -104,7 +105,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Run syncs with the timer, starting and ending them and their sections."),
     },
     "escalations": {
-        "label": gettext_lazy("Escalations"),
+        "label": pgettext_lazy("metric name", "Escalations"),
         "unit": gettext_lazy("escalations"),
         "how": gettext_lazy(
             "Number of escalations opened in the period, per level, and the median hours until their decision."
@@ -112,7 +113,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Escalate from a conflict or a sync and record the decision."),
     },
     "deployment_frequency": {
-        "label": gettext_lazy("Deployment frequency"),
+        "label": pgettext_lazy("metric name", "Deployment frequency"),
         "unit": gettext_lazy("days per week"),
         "how": gettext_lazy(
             "For each week, the number of days with a successful production deployment; the median "
@@ -121,7 +122,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Send successful and failed deployments from CI, with their environment."),
     },
     "lead_time_for_changes": {
-        "label": gettext_lazy("Lead time for changes"),
+        "label": pgettext_lazy("metric name", "Lead time for changes"),
         "unit": gettext_lazy("hours"),
         "how": gettext_lazy(
             "Median hours from a commit being authored to the successful production deployment "
@@ -130,7 +131,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Send deployments from CI with their commits and authoring times."),
     },
     "change_failure_rate": {
-        "label": gettext_lazy("Change failure rate"),
+        "label": pgettext_lazy("metric name", "Change failure rate"),
         "unit": gettext_lazy("share"),
         "how": gettext_lazy(
             "Share of the successful production deployments of the period that caused an incident: "
@@ -141,7 +142,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         ),
     },
     "time_to_restore": {
-        "label": gettext_lazy("Time to restore service"),
+        "label": pgettext_lazy("metric name", "Time to restore service"),
         "unit": gettext_lazy("hours"),
         "how": gettext_lazy(
             "Median hours from an incident starting to it being resolved, over incidents resolved in the period."
@@ -149,7 +150,7 @@ METRIC_TEXTS: dict[str, dict[str, Promise]] = {
         "record": gettext_lazy("Record incidents with their start and resolution times."),
     },
     "team_pulse": {
-        "label": gettext_lazy("Team pulse"),
+        "label": pgettext_lazy("metric name", "Team pulse"),
         "unit": gettext_lazy("score"),
         "how": gettext_lazy("Mean satisfaction score (1 to 5) of the pulse answers of the period."),
         "record": gettext_lazy("Ask the team's weekly pulse question."),
@@ -201,15 +202,24 @@ DORA_BAND_RULES: dict[str, tuple[Promise, Promise, Promise]] = {
         gettext_lazy("under a month"),
     ),
     "change_failure_rate": (
-        gettext_lazy("5 % or less"),
-        gettext_lazy("10 % or less"),
-        gettext_lazy("15 % or less"),
+        gettext_lazy("5 % or less"),
+        gettext_lazy("10 % or less"),
+        gettext_lazy("15 % or less"),
     ),
     "time_to_restore": (
         gettext_lazy("under an hour"),
         gettext_lazy("under a day"),
         gettext_lazy("under a week"),
     ),
+}
+
+# DRIVE section codes (other rituals' codes are shown as they are).
+SECTIONS: dict[str, Promise] = {
+    "delivery": gettext_lazy("Delivery status"),
+    "roadmap": gettext_lazy("Roadmap alignment"),
+    "issues": gettext_lazy("Issues resolution"),
+    "velocity": gettext_lazy("Velocity tracking"),
+    "escalation": gettext_lazy("Escalation"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -247,32 +257,30 @@ def format_value(metric: str, value: float | None, *, short: bool = False) -> st
     if value is None:
         return "—"
     if metric in SHARE_METRICS:
-        return _("%(number)s\u00a0%%") % {
+        return _("%(number)s %%") % {
             "number": _number(value * 100, 0 if abs(value) >= 0.1 or value == 0 else 1)
         }
     count = 1 if value == 1 else 2  # 1.5 sessions, 0 days: plural
     if metric == "time_to_alignment":
         text = _number(value, 1)
         return (
-            text
-            if short
-            else ngettext("%(number)s\u00a0session", "%(number)s\u00a0sessions", count) % {"number": text}
+            text if short else ngettext("%(number)s session", "%(number)s sessions", count) % {"number": text}
         )
     if metric == "velocity":
         text = _number(value, 1)
-        return text if short else _("%(number)s\u00a0pts/week") % {"number": text}
+        return text if short else _("%(number)s pts/week") % {"number": text}
     if metric == "deployment_frequency":
         text = _number(value, 1)
         return (
             text
             if short
-            else ngettext("%(number)s\u00a0day/week", "%(number)s\u00a0days/week", count) % {"number": text}
+            else ngettext("%(number)s day/week", "%(number)s days/week", count) % {"number": text}
         )
     if metric in ("lead_time_for_changes", "time_to_restore"):
-        return _("%(number)s\u00a0h") % {"number": _number(value, 1 if value < 10 else 0)}
+        return _("%(number)s h") % {"number": _number(value, 1 if value < 10 else 0)}
     if metric == "team_pulse":
         text = _number(value, 1)
-        return text if short else _("%(number)s\u00a0/\u00a05") % {"number": text}
+        return text if short else _("%(number)s / 5") % {"number": text}
     return _number(value, 0 if float(value).is_integer() else 1)
 
 
@@ -284,7 +292,7 @@ def target_text(metric: str, targets: Mapping[str, Target]) -> str:
     if target.direction == "range":
         assert target.upper is not None
         if metric in SHARE_METRICS:
-            return _("%(low)s–%(high)s\u00a0%%") % {
+            return _("%(low)s–%(high)s %%") % {
                 "low": _number(target.value * 100, 0),
                 "high": _number(target.upper * 100, 0),
             }

@@ -122,6 +122,10 @@ def _tabs(scope: dashboards.Scope) -> list[tuple[str, str, str]]:
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    context["figure_payloads"] = [
+        (figure_id, json.dumps(figure, separators=(",", ":"), allow_nan=False))
+        for figure_id, figure in context.get("figures", [])
+    ]
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
         template += "#partial"
