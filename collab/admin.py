@@ -74,6 +74,14 @@ class SpecAdmin(admin.ModelAdmin):
     inlines = (SessionInline,)
 
 
-for model in (models.TeamMember, models.Invitation, models.KeyResult, models.AlignmentSession,
-              models.SessionAttendance, models.SpecRevision, models.AcceptanceReview, models.GlossaryTerm):
+for model in (
+    models.TeamMember,
+    models.Invitation,
+    models.KeyResult,
+    models.AlignmentSession,
+    models.SessionAttendance,
+    models.SpecRevision,
+    models.AcceptanceReview,
+    models.GlossaryTerm,
+):
     admin.site.register(model)

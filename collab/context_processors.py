@@ -8,11 +8,21 @@ from django.utils.functional import SimpleLazyObject
 from collab.models import Membership
 from collab.permissions import CAPABILITIES, Cap
 
-
 CONFLICT_PAGES = ("conflict", "escalation", "obstacle", "one_on_one", "postmortem")
 SETTINGS_PAGES = (
-    "settings", "team", "membership", "invitation", "glossary", "workspace", "template", "api_", "csv_", "targets",
-    "okr", "objective", "key_result",
+    "settings",
+    "team",
+    "membership",
+    "invitation",
+    "glossary",
+    "workspace",
+    "template",
+    "api_",
+    "csv_",
+    "targets",
+    "okr",
+    "objective",
+    "key_result",
 )
 
 
@@ -42,9 +52,15 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     )
     user = getattr(request, "user", None)
     my_memberships = SimpleLazyObject(
-        lambda: list(Membership.objects.filter(user=user, is_active=True).select_related("org").order_by("org__name"))
-        if user is not None and user.is_authenticated
-        else []
+        lambda: (
+            list(
+                Membership.objects.filter(user=user, is_active=True)
+                .select_related("org")
+                .order_by("org__name")
+            )
+            if user is not None and user.is_authenticated
+            else []
+        )
     )
     return {
         "org": getattr(request, "org", None),

@@ -43,13 +43,30 @@ class Stack:
         )
 
     def start_worker(self, *, quiet: bool = False) -> None:
-        self._spawn("worker", ["-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
-                               "--without-gossip", "--without-mingle", "-n", "demo@%h"], quiet)
+        self._spawn(
+            "worker",
+            [
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                "demo@%h",
+            ],
+            quiet,
+        )
 
     def start_beat(self, *, quiet: bool = False) -> None:
         schedule = Path(settings.BASE_DIR) / ".data" / "celerybeat-schedule"
         schedule.parent.mkdir(parents=True, exist_ok=True)
-        self._spawn("beat", ["-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "-s", str(schedule)], quiet)
+        self._spawn(
+            "beat", ["-m", "celery", "-A", "config", "beat", "--loglevel=INFO", "-s", str(schedule)], quiet
+        )
 
     def start_web(self, *, quiet: bool = False) -> None:
         manage = str(Path(settings.BASE_DIR) / "manage.py")
@@ -115,7 +132,9 @@ def check_pages(base_url: str, email: str, password: str) -> list[str]:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
     if token is None:
         return ["the login page has no CSRF token"]
-    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), "username": email, "password": password})
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1), "username": email, "password": password}
+    )
     request = urllib.request.Request(  # noqa: S310
         base_url + "/accounts/login/", data=data.encode(), headers={"Referer": base_url + "/accounts/login/"}
     )

@@ -10,10 +10,17 @@ from collab.models import Membership, Organisation, Role, Team, Topology
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    slug = forms.SlugField(label=_("Short name (slug)"), max_length=64, required=False,
-                           help_text=_("Used in links; made from the name when left empty."))
-    topology = forms.ChoiceField(label=_("Topology"), choices=Topology.choices,
-                                 help_text=_("Team Topologies: how this team interacts with the others."))
+    slug = forms.SlugField(
+        label=_("Short name (slug)"),
+        max_length=64,
+        required=False,
+        help_text=_("Used in links; made from the name when left empty."),
+    )
+    topology = forms.ChoiceField(
+        label=_("Topology"),
+        choices=Topology.choices,
+        help_text=_("Team Topologies: how this team interacts with the others."),
+    )
 
 
 class TeamEditForm(forms.Form):
@@ -34,7 +41,9 @@ class TeamMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Membership.objects.filter(org=org, is_active=True).select_related("user").order_by("user__name")
+        field.queryset = (
+            Membership.objects.filter(org=org, is_active=True).select_related("user").order_by("user__name")
+        )
 
 
 class InvitationForm(forms.Form):
@@ -65,7 +74,9 @@ class OrganisationForm(forms.ModelForm):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise forms.ValidationError(_("Unknown time zone; use an IANA name such as Europe/Paris.")) from exc
+            raise forms.ValidationError(
+                _("Unknown time zone; use an IANA name such as Europe/Paris.")
+            ) from exc
         return value
 
 

@@ -40,10 +40,16 @@ def check_celery(timeout: float = 1.5) -> dict[str, Any]:
     except (redis.RedisError, OSError) as exc:
         return {"ok": False, "workers": 0, "error": str(exc)[:200]}
     workers = sorted(name for reply in replies for name in reply)
-    return {"ok": bool(workers), "workers": len(workers), **({} if workers else {"error": "no worker answered"})}
+    return {
+        "ok": bool(workers),
+        "workers": len(workers),
+        **({} if workers else {"error": "no worker answered"}),
+    }
 
 
 def health_report() -> dict[str, Any]:
     checks = {"database": check_database(), "redis": check_redis()}
-    checks["celery"] = check_celery() if checks["redis"]["ok"] else {"ok": False, "workers": 0, "error": "redis is down"}
+    checks["celery"] = (
+        check_celery() if checks["redis"]["ok"] else {"ok": False, "workers": 0, "error": "redis is down"}
+    )
     return {"status": "ok" if all(c["ok"] for c in checks.values()) else "fail", "checks": checks}

@@ -25,10 +25,14 @@ class OrganisationMiddleware:
         request.org = None  # type: ignore[attr-defined]
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any) -> None:
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> None:
         if getattr(view_func, "skips_org_lookup", False) or not request.user.is_authenticated:
             return
-        memberships = Membership.objects.filter(user=request.user, is_active=True).select_related("org", "user")
+        memberships = Membership.objects.filter(user=request.user, is_active=True).select_related(
+            "org", "user"
+        )
         wanted = request.session.get(SESSION_KEY)
         membership = (memberships.filter(org_id=wanted).first() if wanted else None) or memberships.first()
         if membership is not None:

@@ -67,7 +67,9 @@ class Organisation(models.Model):
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
-    language = models.CharField(_("language"), max_length=2, choices=[("en", "English"), ("fr", "Français")], default="en")
+    language = models.CharField(
+        _("language"), max_length=2, choices=[("en", "English"), ("fr", "Français")], default="en"
+    )
     # Overrides of the default metric targets: {metric_name: number}.
     targets = models.JSONField(_("targets"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,7 +110,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering: ClassVar = ["id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "user"], name="membership_unique_user_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "user"], name="membership_unique_user_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.org})"
@@ -129,14 +133,18 @@ class Team(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     slug = models.SlugField(_("slug"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
-    topology = models.CharField(_("topology"), max_length=32, choices=Topology.choices, default=Topology.STREAM_ALIGNED)
+    topology = models.CharField(
+        _("topology"), max_length=32, choices=Topology.choices, default=Topology.STREAM_ALIGNED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering: ClassVar = ["name"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "slug"], name="team_unique_slug_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "slug"], name="team_unique_slug_per_org")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -163,9 +171,13 @@ class Invitation(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.ENGINEER)
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
     token = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invited_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -198,7 +210,9 @@ class Objective(models.Model):
         verbose_name = _("objective")
         verbose_name_plural = _("objectives")
         ordering: ClassVar = ["-quarter", "id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="objective_unique_key_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="objective_unique_key_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.quarter} · {self.title}"
@@ -223,7 +237,9 @@ class KeyResult(models.Model):
         verbose_name = _("key result")
         verbose_name_plural = _("key results")
         ordering: ClassVar = ["id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="keyresult_unique_key_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="keyresult_unique_key_per_org")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -262,7 +278,9 @@ class Feature(models.Model):
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PRODUCT)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IDEA)
-    effort_points = models.FloatField(_("effort points"), null=True, blank=True, validators=[MinValueValidator(0)])
+    effort_points = models.FloatField(
+        _("effort points"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     rice_reach = models.FloatField(_("reach"), null=True, blank=True, validators=[MinValueValidator(0)])
     rice_impact = models.FloatField(_("impact"), null=True, blank=True, validators=[MinValueValidator(0)])
     rice_confidence = models.FloatField(
@@ -282,8 +300,13 @@ class Feature(models.Model):
         verbose_name = _("feature")
         verbose_name_plural = _("features")
         ordering: ClassVar = ["id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="feature_unique_key_per_org")]
-        indexes: ClassVar = [models.Index(fields=["team", "status"]), models.Index(fields=["org", "delivered_at"])]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="feature_unique_key_per_org")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["org", "delivered_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} · {self.title}"
@@ -307,7 +330,9 @@ class Spec(models.Model):
         OTHER = "other", _("Other")
 
     feature = models.OneToOneField(Feature, on_delete=models.CASCADE, related_name="spec")
-    business_driver_kind = models.CharField(_("business driver"), max_length=16, choices=Driver.choices, blank=True)
+    business_driver_kind = models.CharField(
+        _("business driver"), max_length=16, choices=Driver.choices, blank=True
+    )
     business_driver_description = models.TextField(_("why it matters"), blank=True)
     expected_impact = models.CharField(_("expected impact"), max_length=300, blank=True)
     technical_constraints = models.JSONField(_("technical constraints"), default=list, blank=True)
@@ -324,7 +349,9 @@ class Spec(models.Model):
     # Optimistic concurrency: a save carries the version it was read at; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("spec")
@@ -347,7 +374,9 @@ class AlignmentSession(models.Model):
     held_at = models.DateTimeField(_("held at"))
     phase = models.CharField(_("phase"), max_length=32, choices=Phase.choices)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    attendees = models.ManyToManyField(Membership, through="SessionAttendance", related_name="alignment_sessions")
+    attendees = models.ManyToManyField(
+        Membership, through="SessionAttendance", related_name="alignment_sessions"
+    )
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
@@ -369,6 +398,9 @@ class SessionAttendance(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["session", "membership"], name="attendance_unique_per_session")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} at session {self.session_id}"
 
 
 class SpecRevision(models.Model):
@@ -438,7 +470,9 @@ class GlossaryTerm(models.Model):
         verbose_name_plural = _("glossary terms")
         ordering: ClassVar = ["id"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["org", "term", "language"], name="glossary_unique_term_per_language")
+            models.UniqueConstraint(
+                fields=["org", "term", "language"], name="glossary_unique_term_per_language"
+            )
         ]
 
     def __str__(self) -> str:

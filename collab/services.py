@@ -21,8 +21,15 @@ INVITATION_DAYS = 14
 
 
 @transaction.atomic
-def organisation_create(*, name: str, slug: str = "", time_zone: str = "Europe/Paris", language: str = "en",
-                        owner: User | None = None, owner_role: str = Role.PRODUCT_OPS) -> Organisation:
+def organisation_create(
+    *,
+    name: str,
+    slug: str = "",
+    time_zone: str = "Europe/Paris",
+    language: str = "en",
+    owner: User | None = None,
+    owner_role: str = Role.PRODUCT_OPS,
+) -> Organisation:
     slug = slug or slugify(name)[:64]
     if Organisation.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("An organisation with this slug already exists.")})
@@ -85,7 +92,9 @@ def team_update(*, team: Team, name: str, topology: str) -> Team:
 def team_member_add(*, team: Team, membership: Membership, role: str) -> TeamMember:
     if membership.org_id != team.org_id:
         raise ValidationError(_("This person is not in the team's organisation."))
-    member, created = TeamMember.objects.get_or_create(team=team, membership=membership, defaults={"role": role})
+    member, created = TeamMember.objects.get_or_create(
+        team=team, membership=membership, defaults={"role": role}
+    )
     if not created and member.role != role:
         member.role = role
         member.save(update_fields=["role"])
@@ -98,21 +107,37 @@ def team_member_remove(*, member: TeamMember) -> None:
 
 
 @transaction.atomic
-def invitation_create(*, org: Organisation, email: str, role: str, team: Team | None, by: Membership | None,
-                      base_url: str | None = None) -> Invitation:
+def invitation_create(
+    *,
+    org: Organisation,
+    email: str,
+    role: str,
+    team: Team | None,
+    by: Membership | None,
+    base_url: str | None = None,
+) -> Invitation:
     email = email.strip().lower()
     if team is not None and team.org_id != org.id:
         raise ValidationError({"team": _("Unknown team.")})
     if Membership.objects.filter(org=org, user__email=email, is_active=True).exists():
-        raise ValidationError({"email": _("%(email)s is already a member of %(org)s.") % {"email": email, "org": org.name}})
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of %(org)s.") % {"email": email, "org": org.name}}
+        )
     Invitation.objects.filter(org=org, email=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     invitation = Invitation.objects.create(
-        org=org, email=email, role=role, team=team, invited_by=by, token=secrets.token_urlsafe(32),
+        org=org,
+        email=email,
+        role=role,
+        team=team,
+        invited_by=by,
+        token=secrets.token_urlsafe(32),
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    link = (base_url or settings.SITE_URL).rstrip("/") + reverse("collab:invitation_accept", args=[invitation.token])
+    link = (base_url or settings.SITE_URL).rstrip("/") + reverse(
+        "collab:invitation_accept", args=[invitation.token]
+    )
     transaction.on_commit(lambda: _send_invitation(invitation, link))
     return invitation
 
@@ -139,7 +164,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         raise ValidationError(_("This invitation has expired or was already used."))
     if user.email.lower() != invitation.email.lower():
         raise ValidationError(
-            _("This invitation is for %(email)s; you are signed in as %(me)s.") % {"email": invitation.email, "me": user.email}
+            _("This invitation is for %(email)s; you are signed in as %(me)s.")
+            % {"email": invitation.email, "me": user.email}
         )
     membership = membership_add(org=invitation.org, user=user, role=invitation.role)
     if invitation.team is not None:

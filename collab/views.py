@@ -53,7 +53,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def org_switch(request: HttpRequest) -> HttpResponse:
     membership = get_object_or_404(
-        Membership.objects.select_related("org"), user=request.user, is_active=True, org__slug=request.POST.get("org", "")
+        Membership.objects.select_related("org"),
+        user=request.user,
+        is_active=True,
+        org__slug=request.POST.get("org", ""),
     )
     request.session[SESSION_KEY] = membership.org_id
     messages.success(request, _("You are now in %(org)s.") % {"org": membership.org.name})
@@ -163,7 +166,9 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
-                org=request.org, by=request.membership, base_url=request.build_absolute_uri("/"),  # type: ignore[attr-defined]
+                org=request.org,
+                by=request.membership,
+                base_url=request.build_absolute_uri("/"),  # type: ignore[attr-defined]
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -206,7 +211,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "collab/invitation_accept.html", {"invitation": invitation, "form": None})
     if existing is not None and existing.has_usable_password():
         login_url = reverse("login") + "?next=" + request.path
-        messages.info(request, _("Log in as %(email)s to accept the invitation.") % {"email": invitation.email})
+        messages.info(
+            request, _("Log in as %(email)s to accept the invitation.") % {"email": invitation.email}
+        )
         return redirect(login_url)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

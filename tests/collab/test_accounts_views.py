@@ -34,7 +34,9 @@ def test_pages_send_a_strict_csp(client_for, pm):
 
 
 def test_product_ops_creates_a_team(client_for, ops):
-    response = client_for(ops).post(reverse("collab:team_create"), {"name": "Checkout", "topology": "platform"})
+    response = client_for(ops).post(
+        reverse("collab:team_create"), {"name": "Checkout", "topology": "platform"}
+    )
     assert response.status_code == 302
     assert ops.org.teams.get(slug="checkout").topology == "platform"
 
@@ -50,7 +52,12 @@ def test_team_form_shows_field_errors_and_keeps_input(client_for, ops):
 
 def test_engineer_cannot_create_a_team(client_for, make_member):
     engineer = make_member("engineer")
-    assert client_for(engineer).post(reverse("collab:team_create"), {"name": "X", "topology": "platform"}).status_code == 403
+    assert (
+        client_for(engineer)
+        .post(reverse("collab:team_create"), {"name": "X", "topology": "platform"})
+        .status_code
+        == 403
+    )
 
 
 def test_team_of_another_organisation_is_404(assert_404_for_outsider, team):
@@ -66,7 +73,8 @@ def test_invitation_by_email_link_brings_a_new_person_into_the_team(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(ops).post(
-            reverse("collab:invitation_create"), {"email": "New.Person@Example.test", "role": "tech_lead", "team": team.pk}
+            reverse("collab:invitation_create"),
+            {"email": "New.Person@Example.test", "role": "tech_lead", "team": team.pk},
         )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -83,7 +91,9 @@ def test_invitation_by_email_link_brings_a_new_person_into_the_team(
 
 
 def test_inviting_an_existing_member_is_refused_with_a_reason(client_for, ops, pm):
-    response = client_for(ops).post(reverse("collab:invitation_create"), {"email": pm.user.email, "role": "pm"})
+    response = client_for(ops).post(
+        reverse("collab:invitation_create"), {"email": pm.user.email, "role": "pm"}
+    )
     assert response.status_code == 200
     assert "already a member" in response.content.decode()
 

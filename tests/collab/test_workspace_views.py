@@ -19,6 +19,7 @@ from tests.factories import FeatureFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def upload(content: bytes | str, name: str = "acme.json") -> SimpleUploadedFile:
     data = content.encode() if isinstance(content, str) else content
     return SimpleUploadedFile(name, data, content_type="application/json")

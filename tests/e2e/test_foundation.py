@@ -11,7 +11,7 @@ from tests.factories import MembershipFactory, OrganisationFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_log_in_create_a_team_invite_a_member_and_switch_language(new_page, live_server):
+def test_log_in_create_a_team_invite_a_member_and_switch_language(new_page, live_server, tmp_path):
     ops = MembershipFactory(org=OrganisationFactory(name="Acme"), role="product_ops")
     page = new_page(viewport=(1366, 768))
     browser_login(page, live_server, ops)
@@ -37,7 +37,13 @@ def test_log_in_create_a_team_invite_a_member_and_switch_language(new_page, live
     page.click(".lang-switch button[value=fr]")
     page.wait_for_selector("html[lang=fr]")
     assert page.locator(".mainnav").inner_text().split() == [
-        "Fonctionnalités", "Rituels", "Conflits", "Tableaux", "de", "bord", "Paramètres"
+        "Fonctionnalités",
+        "Rituels",
+        "Conflits",
+        "Tableaux",
+        "de",
+        "bord",
+        "Paramètres",
     ]
-    page.screenshot(path="/tmp/shots-foundation-team-fr.png", full_page=True)
+    page.screenshot(path=tmp_path / "team-fr.png", full_page=True)
     assert page.csp_errors == []

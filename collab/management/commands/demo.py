@@ -122,10 +122,14 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stderr.write(self.style.ERROR(f"demo --check: {problem}"))
             sys.exit(1)
-        self.stdout.write(self.style.SUCCESS("demo --check: pages, login, Celery round trip and /healthz all OK"))
+        self.stdout.write(
+            self.style.SUCCESS("demo --check: pages, login, Celery round trip and /healthz all OK")
+        )
 
     def _print_welcome(self, stack: Stack) -> None:
-        self.stdout.write(self.style.SUCCESS(f"\nThe demo is running on {stack.url}/  (Ctrl-C stops everything)\n"))
+        self.stdout.write(
+            self.style.SUCCESS(f"\nThe demo is running on {stack.url}/  (Ctrl-C stops everything)\n")
+        )
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         for role, email in demo_logins():
             self.stdout.write(f"  {role:<20} {email}")
