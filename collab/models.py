@@ -374,7 +374,7 @@ class AlignmentSession(models.Model):
     held_at = models.DateTimeField(_("held at"))
     phase = models.CharField(_("phase"), max_length=32, choices=Phase.choices)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    attendees = models.ManyToManyField(
+    attendees: models.ManyToManyField[Membership, SessionAttendance] = models.ManyToManyField(
         Membership, through="SessionAttendance", related_name="alignment_sessions"
     )
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)

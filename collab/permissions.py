@@ -41,7 +41,7 @@ CAPABILITIES: dict[Cap, set[str]] = {
 }
 
 
-def role_matrix() -> list[tuple[str, list[bool]]]:
+def role_matrix() -> list[tuple[Any, list[bool]]]:
     """Rows of (role label, [may do capability …]) in the order of `capability_labels()`."""
     from collab.models import Role
 

@@ -166,9 +166,9 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
-                org=request.org,
-                by=request.membership,
-                base_url=request.build_absolute_uri("/"),  # type: ignore[attr-defined]
+                org=request.org,  # type: ignore[attr-defined]
+                by=request.membership,  # type: ignore[attr-defined]
+                base_url=request.build_absolute_uri("/"),
                 **form.cleaned_data,
             )
         except ValidationError as exc:

@@ -116,7 +116,7 @@ def stop_embedded() -> None:
         _stop_process(proc)
     pgdata = DATA_DIR / "pg"
     if _started_postgres and _pg_server is not None and (pgdata / "postmaster.pid").exists():
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         # pgserver keeps servers started with cleanup_mode=None running on purpose; stop ours.
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=getattr(_pg_server, "system_user", None))
