@@ -260,10 +260,15 @@ def cards(
 class Cell:
     display: str
     light: str | None
+    light_label: str
     band: str | None
     band_label: str
     empty: bool
     url: str
+
+
+def light_labels() -> dict[str | None, str]:
+    return {"good": _("On target"), "warn": _("Close to target"), "bad": _("Off target"), None: ""}
 
 
 @dataclass
@@ -282,24 +287,32 @@ def team_table(
     scope: Scope,
     include_org: bool = True,
 ) -> list[TeamRow]:
-    """One row per team (then the organisation): each metric's value and light at the window."""
+    """One row per team (then the organisation): each metric's value and light at the window.
+    Forty teams make hundreds of cells: labels and URLs are built once, not per cell."""
+    labels = light_labels()
+    bands = {key: str(label) for key, label in BANDS.items()} | {None: ""}
+    records = {metric: reverse("metrics:drilldown", args=[metric]) for metric in metrics}
+    team_page = reverse("metrics:team", args=["-"]).rstrip("/").removesuffix("-")
+    window = urlencode({"window": scope.kind, "to": scope.end})
+    other = scope.query(team="")
     rows = []
     for team in [*teams, None] if include_org else teams:
         team_id = team.pk if team else None
-        row = TeamRow(
-            team=team,
-            url=reverse("metrics:team", args=[team.slug]) + "?" + scope.query(team="") if team else "",
-        )  # type: ignore[arg-type]
+        query = f"{window}&{urlencode({'team': team.slug})}" if team else window
+        row = TeamRow(team=team, url=f"{team_page}{team.slug}/?{other}" if team else "")
         for metric in metrics:
             point = at_end.get((team_id, metric))
+            state = light(metric, point, targets)
+            kind = band(point)
             row.cells.append(
                 Cell(
                     display=format_value(metric, None if point is None else point.value, short=True),
-                    light=light(metric, point, targets),
-                    band=band(point),
-                    band_label=str(BANDS.get(band(point) or "", "")),
+                    light=state,
+                    light_label=labels[state],
+                    band=kind,
+                    band_label=bands.get(kind, ""),
                     empty=point is None or point.value is None,
-                    url=scope.drill_url(metric, team),
+                    url=f"{records[metric]}?{query}",
                 )
             )
         rows.append(row)

@@ -96,6 +96,7 @@ class Freshness:
     stale: bool  # nothing finished well for a day
     queued_since: datetime | None  # changes waiting for a worker for too long
     queue_down: bool  # Redis (cache and broker) unreachable
+    version: int  # the latest finished recompute: snapshots change only with a new one
 
     @property
     def needs_notice(self) -> bool:
@@ -146,6 +147,7 @@ def freshness(*, org: Organisation, now: datetime | None = None) -> Freshness:
         stale=computed_at is not None and now - computed_at > STALE_AFTER,
         queued_since=queued_since,
         queue_down=queue_down,
+        version=next((run.pk for run in runs if run.finished_at), 0),
     )
 
 

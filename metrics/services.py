@@ -19,6 +19,7 @@ overwrites newer snapshots with older numbers.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -46,7 +47,7 @@ from metrics.computations import (
     week_index,
     week_label,
 )
-from metrics.loaders import load_frames_timed
+from metrics.loaders import fetch_rows, load_frames_timed
 from metrics.models import MetricSnapshot, RecomputeRun
 
 logger = logging.getLogger(__name__)
@@ -243,11 +244,9 @@ def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> Recom
     existing = _existing_snapshots(org=org, team_ids=list(team_ids.values()), first=first, last=last)
     now = timezone.now()
     # Teams first, the organisation last; a team refresh writes both in one transaction.
-    batches: list[list[int | None]] = [[None]]
-    if full:
-        batches = [[team_ids[team.slug]] for team in teams] + batches
-    else:
-        batches = [[teams[0].pk, None]]
+    organisation: list[int | None] = [None]
+    team_batches: list[list[int | None]] = [[team_ids[team.slug]] for team in teams]
+    batches = [*team_batches, organisation] if full else [[teams[0].pk, None]]
     for batch in batches:
         with transaction.atomic():
             for team_id in batch:
@@ -293,7 +292,7 @@ def _existing_snapshots(
     *, org: Organisation, team_ids: list[int | None], first: str, last: str
 ) -> dict[_Key, _Values]:
     teams = [pk for pk in team_ids if pk is not None]
-    rows = MetricSnapshot.objects.filter(
+    query = MetricSnapshot.objects.filter(
         Q(team__in=teams) | Q(team__isnull=True), org=org, window_end__gte=first, window_end__lte=last
     ).values_list(
         "team_id",
@@ -307,7 +306,13 @@ def _existing_snapshots(
         "cohort",
         "extra",
     )
-    return {(row[0], row[1], row[2], row[3]): row[4:] for row in rows}
+    return {
+        (row[0], row[1], row[2], row[3]): (
+            *row[4:-1],
+            json.loads(row[-1]) if isinstance(row[-1], str) else row[-1],
+        )
+        for row in fetch_rows(query)
+    }
 
 
 def _snapshot(

@@ -8,12 +8,13 @@ metrics/locale/fr/LC_MESSAGES/django.po.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from metrics.computations import DORA_METRICS, METADATA, METRICS, Target
 
@@ -245,42 +246,57 @@ def percent(share: float | None) -> str:
     return format_value("rework_rate", share)
 
 
+@lru_cache(maxsize=16)
+def _formats(language: str | None) -> dict[str, Any]:
+    """The language's number formats, translated once (a dashboard formats thousands of values)."""
+    return {
+        "decimal": str(get_format("DECIMAL_SEPARATOR")),
+        "percent": _("%(number)s %%"),
+        "sessions": (
+            ngettext("%(number)s session", "%(number)s sessions", 1),
+            ngettext("%(number)s session", "%(number)s sessions", 2),
+        ),
+        "velocity": _("%(number)s pts/week"),
+        "days": (
+            ngettext("%(number)s day/week", "%(number)s days/week", 1),
+            ngettext("%(number)s day/week", "%(number)s days/week", 2),
+        ),
+        "hours": _("%(number)s h"),
+        "pulse": _("%(number)s / 5"),
+    }
+
+
 def _number(value: float, decimals: int) -> str:
     rounded = round(float(value), decimals)
     if rounded.is_integer():  # 2.0 reads as 2
-        decimals = 0
-    return number_format(rounded, decimal_pos=decimals, use_l10n=True)
+        return str(int(rounded))
+    return f"{rounded:.{decimals}f}".replace(".", _formats(get_language())["decimal"])
 
 
 def format_value(metric: str, value: float | None, *, short: bool = False) -> str:
     """A metric's value as a reader writes it: 82 %, 1.5 sessions, 12 h, 3.4 / 5; "—" for none."""
     if value is None:
         return "—"
+    formats = _formats(get_language())
     if metric in SHARE_METRICS:
-        return _("%(number)s %%") % {
+        return formats["percent"] % {
             "number": _number(value * 100, 0 if abs(value) >= 0.1 or value == 0 else 1)
         }
-    count = 1 if value == 1 else 2  # 1.5 sessions, 0 days: plural
+    plural = 0 if value == 1 else 1  # 1.5 sessions, 0 days: plural
     if metric == "time_to_alignment":
         text = _number(value, 1)
-        return (
-            text if short else ngettext("%(number)s session", "%(number)s sessions", count) % {"number": text}
-        )
+        return text if short else formats["sessions"][plural] % {"number": text}
     if metric == "velocity":
         text = _number(value, 1)
-        return text if short else _("%(number)s pts/week") % {"number": text}
+        return text if short else formats["velocity"] % {"number": text}
     if metric == "deployment_frequency":
         text = _number(value, 1)
-        return (
-            text
-            if short
-            else ngettext("%(number)s day/week", "%(number)s days/week", count) % {"number": text}
-        )
+        return text if short else formats["days"][plural] % {"number": text}
     if metric in ("lead_time_for_changes", "time_to_restore"):
-        return _("%(number)s h") % {"number": _number(value, 1 if value < 10 else 0)}
+        return formats["hours"] % {"number": _number(value, 1 if value < 10 else 0)}
     if metric == "team_pulse":
         text = _number(value, 1)
-        return text if short else _("%(number)s / 5") % {"number": text}
+        return text if short else formats["pulse"] % {"number": text}
     return _number(value, 0 if float(value).is_integer() else 1)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from metrics import views
+from metrics import views, views_records
 
 app_name = "metrics"
 
@@ -13,9 +13,9 @@ urlpatterns = [
     path("dashboards/investment/", views.investment, name="investment"),
     path("dashboards/escalations/", views.escalations, name="escalations"),
     path("dashboards/teams/<slug:slug>/", views.team, name="team"),
-    path("dashboards/records/<slug:metric>/", views.drilldown, name="drilldown"),
-    path("dashboards/export.csv", views.export_csv, name="export_csv"),
-    path("dashboards/targets/", views.targets, name="targets"),
-    path("dashboards/recompute/", views.recompute, name="recompute"),
+    path("dashboards/records/<slug:metric>/", views_records.drilldown, name="drilldown"),
+    path("dashboards/export.csv", views_records.export_csv, name="export_csv"),
+    path("dashboards/targets/", views_records.targets, name="targets"),
+    path("dashboards/recompute/", views_records.recompute, name="recompute"),
     path("", include("metrics.api.urls")),
 ]

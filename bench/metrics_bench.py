@@ -1,0 +1,490 @@
+"""Benchmark the metrics pipeline on a large organisation in PostgreSQL (figures, not a test).
+
+    .venv/bin/python bench/metrics_bench.py [--teams 40] [--features 20000] [--deployments 100000]
+                                            [--weeks 156] [--regenerate] [--requests 20]
+
+Generates (once; --regenerate to redo) an organisation with `teams` teams, `features` features
+(specs, alignment sessions, revisions, acceptance reviews), `deployments` deployments (1-3 commits
+each, incidents on 5 %), one DRIVE sync per team and week with its five sections, conflicts,
+escalations and pulses, spread over `weeks` weeks ending this week, in a dedicated database
+(`collab_bench` on the DATABASE_URL's server), with bulk_create. Then measures:
+
+- loading the rows the engine needs (metrics.loaders) vs a full recompute (load + compute + upsert
+  of every snapshot since the first record), cold (no snapshots) and warm (nothing changed);
+- one team's recompute (its last 26 weeks and the organisation's), after a change;
+- a dashboard page's server time vs a trivial logged-in page, and its query count against an
+  organisation of one team.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "collab_bench"
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+os.environ["DATABASE_URL"] = f"{SERVER}/{BENCH_DB}"
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
+os.environ.setdefault("CACHE_KEY_PREFIX", "bench")
+os.environ.setdefault("TESTING", "1")  # static files without a manifest, a local host allowed
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+BENCH_SLUG = "bench-org"
+SMALL_SLUG = "bench-small"
+
+
+def ensure_database() -> None:
+    exists = subprocess.run(  # noqa: S603
+        ["psql", f"{SERVER}/postgres", "-Atc", f"select 1 from pg_database where datname = '{BENCH_DB}'"],  # noqa: S607, S608
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", f"{SERVER}/postgres", "-c", f"create database {BENCH_DB}"], check=True)  # noqa: S603, S607
+
+
+def setup_django() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+# --- generation ----------------------------------------------------------------------------------
+
+
+def generate(*, teams: int, features: int, deployments: int, weeks: int, seed: int = 7) -> Any:  # noqa: C901
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from collab.models import (
+        AcceptanceReview,
+        AlignmentSession,
+        Feature,
+        Membership,
+        Organisation,
+        Spec,
+        SpecRevision,
+        Team,
+        User,
+    )
+    from metrics.models import Commit, Deployment, Incident
+    from rituals.models import Conflict, ConflictSession, Escalation, Pulse, Sync, SyncSection
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    start = now - timedelta(weeks=weeks)
+    span = (now - start).total_seconds()
+    batch = 5000
+
+    def instant() -> datetime:
+        return start + timedelta(seconds=rng.uniform(0, span))
+
+    def week_of(moment: datetime) -> str:
+        year, number, _ = moment.isocalendar()
+        return f"{year}-W{number:02d}"
+
+    began = time.perf_counter()
+    with transaction.atomic():
+        org = Organisation.objects.create(slug=BENCH_SLUG, name="Bench Corp", time_zone="Europe/Paris")
+        password = make_password("bench-password")
+        users = User.objects.bulk_create(
+            [
+                User(email=f"person{n}@bench.test", name=f"Person {n}", password=password)
+                for n in range(2 * teams + 1)
+            ]
+        )
+        members = Membership.objects.bulk_create(
+            [
+                Membership(org=org, user=user, role="pm" if n % 2 else "tech_lead")
+                for n, user in enumerate(users[1:])
+            ]
+            + [Membership(org=org, user=users[0], role="cto")]
+        )
+        team_rows = Team.objects.bulk_create(
+            [Team(org=org, slug=f"team-{n:02d}", name=f"Team {n:02d}") for n in range(teams)]
+        )
+
+        feature_rows, firsts = [], []
+        for n in range(features):
+            first = instant()
+            firsts.append(first)
+            delivered = first + timedelta(days=rng.expovariate(1 / 30)) if rng.random() < 0.7 else None
+            planned = week_of(first + timedelta(days=rng.uniform(7, 60))) if rng.random() < 0.8 else ""
+            feature_rows.append(
+                Feature(
+                    org=org,
+                    team=team_rows[rng.randrange(teams)],
+                    key=f"F-{n}",
+                    title=f"Feature {n}",
+                    kind=rng.choices(["product", "tech_debt", "platform", "bug"], [6, 2, 1, 1])[0],
+                    status="delivered" if delivered else rng.choice(["framing", "in_progress", "dropped"]),
+                    effort_points=rng.choice([1, 2, 3, 5, 8, 13]),
+                    planned_week=planned,
+                    delivered_at=delivered if delivered and delivered < now else None,
+                )
+            )
+        Feature.objects.bulk_create(feature_rows, batch_size=batch)
+        specs = Spec.objects.bulk_create([Spec(feature=f) for f in feature_rows], batch_size=batch)
+        sessions, revisions, reviews = [], [], []
+        for feature, spec, first in zip(feature_rows, specs, firsts, strict=True):
+            count = rng.randint(1, 4)
+            for rank in range(count):
+                held = first + timedelta(hours=36 * rank)
+                aligned = rank == count - 1 and rng.random() < 0.9
+                sessions.append(
+                    AlignmentSession(
+                        spec=spec,
+                        held_at=held,
+                        phase="solution_design" if rank else "context_setting",
+                        outcome="aligned" if aligned else "continue",
+                    )
+                )
+            if rng.random() < 0.5:
+                revisions.append(
+                    SpecRevision(
+                        spec=spec,
+                        at=first + timedelta(days=rng.uniform(1, 20)),
+                        by=members[rng.randrange(len(members))],
+                        kind=rng.choice(["rework", "clarification"]),
+                    )
+                )
+            if feature.delivered_at:
+                accepted = rng.random() < 0.85
+                reviews.append(
+                    AcceptanceReview(
+                        feature=feature,
+                        at=feature.delivered_at + timedelta(hours=rng.uniform(2, 96)),
+                        by=members[rng.randrange(len(members))],
+                        outcome="accepted" if accepted else "rejected",
+                        reason="" if accepted else "Missed a success criterion",
+                    )
+                )
+        AlignmentSession.objects.bulk_create(sessions, batch_size=batch)
+        SpecRevision.objects.bulk_create(revisions, batch_size=batch)
+        AcceptanceReview.objects.bulk_create(reviews, batch_size=batch)
+
+        deployment_rows = []
+        for n in range(deployments):
+            deployment_rows.append(
+                Deployment(
+                    org=org,
+                    team=team_rows[rng.randrange(teams)],
+                    key=f"D-{n}",
+                    environment=rng.choices(["production", "staging", "test"], [85, 10, 5])[0],
+                    result="success" if rng.random() < 0.93 else "failure",
+                    finished_at=instant(),
+                    source="bench",
+                )
+            )
+        Deployment.objects.bulk_create(deployment_rows, batch_size=batch)
+        commits = [
+            Commit(
+                deployment=d,
+                sha=f"{n:08x}{k}",
+                authored_at=d.finished_at - timedelta(hours=rng.expovariate(1 / 40)),
+            )
+            for n, d in enumerate(deployment_rows)
+            for k in range(rng.randint(1, 3))
+        ]
+        Commit.objects.bulk_create(commits, batch_size=batch)
+        incidents = []
+        for n in range(deployments // 20):
+            began_at = instant()
+            linked = deployment_rows[rng.randrange(deployments)] if rng.random() < 0.3 else None
+            incidents.append(
+                Incident(
+                    org=org,
+                    team=linked.team if linked else team_rows[rng.randrange(teams)],
+                    key=f"I-{n}",
+                    title=f"Incident {n}",
+                    started_at=began_at,
+                    resolved_at=began_at + timedelta(hours=rng.expovariate(1 / 12)),
+                    deployment=linked,
+                )
+            )
+        Incident.objects.bulk_create(incidents, batch_size=batch)
+
+        syncs, sections = [], []
+        codes = [("delivery", 10), ("roadmap", 15), ("issues", 10), ("velocity", 5), ("escalation", 5)]
+        for team in team_rows:
+            facilitator = members[rng.randrange(len(members))]
+            for week in range(weeks):
+                began_at = start + timedelta(weeks=week, hours=33 + rng.uniform(0, 4))
+                if began_at > now:
+                    continue
+                minutes = max(20.0, rng.gauss(46, 6))
+                sync = Sync(
+                    org=org,
+                    team=team,
+                    key=f"S-{team.slug}-{week}",
+                    facilitator=facilitator,
+                    scheduled_at=began_at,
+                    started_at=began_at,
+                    ended_at=began_at + timedelta(minutes=minutes),
+                    status="closed",
+                )
+                syncs.append(sync)
+        Sync.objects.bulk_create(syncs, batch_size=batch)
+        for sync in syncs:
+            at = sync.started_at
+            for position, (code, planned) in enumerate(codes):
+                length = max(1.0, planned + rng.gauss(1, 3))
+                sections.append(
+                    SyncSection(
+                        sync=sync,
+                        code=code,
+                        planned_minutes=planned,
+                        position=position,
+                        started_at=at,
+                        ended_at=at + timedelta(minutes=length),
+                    )
+                )
+                at += timedelta(minutes=length)
+        SyncSection.objects.bulk_create(sections, batch_size=batch)
+
+        conflicts = []
+        for n in range(teams * weeks // 4):
+            opened = instant()
+            resolved = opened + timedelta(days=rng.uniform(1, 20))
+            conflicts.append(
+                Conflict(
+                    org=org,
+                    team=team_rows[rng.randrange(teams)],
+                    key=f"C-{n}",
+                    title=f"Conflict {n}",
+                    category=rng.choice(["timeline", "scope", "budget", "architecture"]),
+                    opened_at=opened,
+                    resolved_at=resolved if resolved < now and rng.random() < 0.9 else None,
+                )
+            )
+        Conflict.objects.bulk_create(conflicts, batch_size=batch)
+        ConflictSession.objects.bulk_create(
+            [
+                ConflictSession(conflict=c, held_at=c.opened_at + timedelta(days=k))
+                for c in conflicts
+                for k in range(rng.randint(1, 3))
+            ],
+            batch_size=batch,
+        )
+        escalations = []
+        for n, conflict in enumerate(conflicts[::3]):
+            decided = conflict.opened_at + timedelta(hours=rng.expovariate(1 / 72))
+            escalations.append(
+                Escalation(
+                    org=org,
+                    key=f"E-{n}",
+                    level=rng.randint(1, 3),
+                    title=f"Escalation {n}",
+                    opened_at=conflict.opened_at,
+                    decided_at=decided if decided < now else None,
+                    conflict=conflict,
+                )
+            )
+        Escalation.objects.bulk_create(escalations, batch_size=batch)
+        Pulse.objects.bulk_create(
+            [
+                Pulse(org=org, team=s.team, week=week_of(s.started_at), score=rng.randint(2, 5), sync=s)
+                for s in syncs
+            ],
+            batch_size=batch,
+        )
+
+        small = Organisation.objects.create(slug=SMALL_SLUG, name="Small Co", time_zone="Europe/Paris")
+        Team.objects.create(org=small, slug="solo", name="Solo")
+        Membership.objects.create(org=small, user=users[0], role="cto")
+    rows = {
+        "features": len(feature_rows),
+        "alignment sessions": len(sessions),
+        "revisions": len(revisions),
+        "reviews": len(reviews),
+        "deployments": len(deployment_rows),
+        "commits": len(commits),
+        "incidents": len(incidents),
+        "syncs": len(syncs),
+        "sync sections": len(sections),
+        "conflicts": len(conflicts),
+        "escalations": len(escalations),
+        "pulses": len(syncs),
+    }
+    print(f"generated in {time.perf_counter() - began:.1f} s: {rows}")
+    return org
+
+
+# --- measures ------------------------------------------------------------------------------------
+
+
+def timed(function: Any, repeat: int) -> tuple[float, Any]:
+    """The median time of `repeat` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), result
+
+
+def forget_pages() -> None:
+    """Drop the cached dashboard partials (only this benchmark's keys)."""
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    for key in client.scan_iter(match=f"{os.environ['CACHE_KEY_PREFIX']}:*metrics:page:*"):
+        client.delete(key)
+
+
+def page_time(client: Any, url: str, requests: int, *, cached: bool = True) -> tuple[float, int]:
+    """Median server time of `url` (a page seen again, or `cached=False`: rendered anew each time,
+    as after a recompute) and its number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm: imports, template loading, connections
+    times = []
+    for _ in range(requests):
+        if not cached:
+            forget_pages()
+        began = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - began)
+        assert response.status_code == 200, (url, response.status_code)
+    if not cached:
+        forget_pages()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(times), len(queries)
+
+
+def logged_in(org: Any) -> Any:
+    from django.test import Client
+
+    from collab.models import Membership
+
+    membership = Membership.objects.filter(org=org, role="cto").select_related("user").first()
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session["active_org_id"] = org.pk
+    session.save()
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--teams", type=int, default=40)
+    parser.add_argument("--features", type=int, default=20_000)
+    parser.add_argument("--deployments", type=int, default=100_000)
+    parser.add_argument("--weeks", type=int, default=156)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--pages-only", action="store_true", help="only the page timings")
+    args = parser.parse_args()
+
+    ensure_database()
+    setup_django()
+
+    from collab.models import Organisation, Team
+
+    org = Organisation.objects.filter(slug=BENCH_SLUG).first()
+    if org is not None and args.regenerate:
+        Organisation.objects.filter(slug__in=[BENCH_SLUG, SMALL_SLUG]).delete()
+        org = None
+    if org is None:
+        org = generate(
+            teams=args.teams, features=args.features, deployments=args.deployments, weeks=args.weeks
+        )
+    small = Organisation.objects.get(slug=SMALL_SLUG)
+
+    team = Team.objects.filter(org=org).order_by("slug").first()
+    if not args.pages_only:
+        recompute_figures(org, team, args.repeat)
+    pages(org, small, team, args.requests)
+
+
+def recompute_figures(org: Any, team: Any, repeat: int) -> None:
+    from django.utils import timezone
+
+    from collab.models import Feature
+    from metrics import services
+    from metrics.loaders import load_frames_timed
+    from metrics.models import MetricSnapshot
+
+    print("\n== load vs full recompute (every week since the first record) ==")
+    load, loaded = timed(lambda: load_frames_timed(org=org), repeat)
+    print(f"load (12 queries + frames): {load:.2f} s for {loaded.rows} rows")
+    MetricSnapshot.objects.filter(org=org).delete()
+    began = time.perf_counter()
+    cold = services.org_metrics_refresh(org_id=org.pk)
+    cold_total = time.perf_counter() - began
+    print(f"full recompute, cold: {cold_total:.2f} s = {cold_total / load:.2f}× the load  ({cold.summary()})")
+    warm_total, warm = timed(lambda: services.org_metrics_refresh(org_id=org.pk), repeat)
+    print(f"full recompute, warm: {warm_total:.2f} s = {warm_total / load:.2f}× the load  ({warm.summary()})")
+    recent = services.shift_week(services.current_week(org), -(services.HISTORY_WEEKS + 12 - 1))
+    recent_load, recent_loaded = timed(lambda: load_frames_timed(org=org, since=recent), repeat)
+    print(
+        f"load of the last {services.HISTORY_WEEKS}+12 weeks only: {recent_load:.2f} s for {recent_loaded.rows} rows"
+    )
+
+    print("\n== one team's recompute (its last 26 weeks and the organisation's) ==")
+    feature = Feature.objects.filter(team=team).order_by("id").first()
+    feature.delivered_at = timezone.now() - timedelta(hours=1)
+    feature.effort_points = (feature.effort_points or 0) + 1
+    feature.save(update_fields=["delivered_at", "effort_points"])
+    began = time.perf_counter()
+    changed = services.team_metrics_refresh(team_id=team.pk)
+    print(f"after a change: {time.perf_counter() - began:.2f} s  ({changed.summary()})")
+    unchanged_time, unchanged = timed(lambda: services.team_metrics_refresh(team_id=team.pk), repeat)
+    print(f"unchanged: {unchanged_time:.2f} s  ({unchanged.summary()})")
+
+
+def pages(org: Any, small: Any, team: Any, requests: int) -> None:
+    from django.urls import reverse
+
+    from metrics import services
+
+    print(f"\n== pages (server time, median of {requests} requests) ==")
+    services.org_metrics_refresh(org_id=small.pk)
+    big_client, small_client = logged_in(org), logged_in(small)
+    trivial_url = reverse("password_change")
+    trivial, trivial_queries = page_time(big_client, trivial_url, requests)
+    print(f"trivial logged-in page ({trivial_url}): {trivial * 1000:.1f} ms, {trivial_queries} queries")
+    for url in [
+        "/dashboards/",
+        "/dashboards/?window=13w",
+        f"/dashboards/teams/{team.slug}/",
+        "/dashboards/health/",
+        "/dashboards/dora/",
+        "/dashboards/investment/",
+        "/dashboards/escalations/",
+    ]:
+        seen, seen_queries = page_time(big_client, url, requests)
+        fresh, fresh_queries = page_time(big_client, url, requests, cached=False)
+        small_url = url.replace(team.slug, "solo")
+        _, small_queries = page_time(small_client, small_url, 3, cached=False)
+        print(
+            f"{url:<34} seen again {seen * 1000:5.1f} ms = {seen / trivial:.2f}× trivial, {seen_queries} queries; "
+            f"first view {fresh * 1000:5.1f} ms = {fresh / trivial:.2f}×, {fresh_queries} queries "
+            f"({small_queries} for 1 team)"
+        )
+
+
+if __name__ == "__main__":
+    main()

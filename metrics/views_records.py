@@ -1,0 +1,204 @@
+"""The records behind a number (the one dashboard page that reads the raw tables), the CSV export
+of the snapshot table, the organisation's targets, and "Recompute now"."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from collab.models import Team
+from collab.permissions import Cap, require
+from metrics import selectors, services
+from metrics.computations import METRICS
+from metrics.drilldown import cohort_listing
+from metrics.forms import DashboardFilterForm, TargetsForm
+from metrics.models import MetricSnapshot
+from metrics.texts import METRIC_TEXTS, format_value
+from metrics.views import DEFAULT_WINDOW, base_context, dashboard_scope, need_org
+
+
+@login_required
+@require_GET
+def drilldown(request: HttpRequest, metric: str) -> HttpResponse:
+    """The records behind one number (this page reads the raw tables: it lists records)."""
+    org = need_org(request)
+    if metric not in METRICS:
+        raise Http404(_("No such metric."))
+    teams = selectors.team_list(org=org)
+    scope, weeks, has_data = dashboard_scope(request, org=org, teams=teams)
+    first = services.shift_week(scope.end, -(services.WINDOW_KINDS[scope.kind] - 1))
+    listing = cohort_listing(
+        org=org,
+        metric=metric,
+        team=scope.team,
+        first_week=first,
+        last_week=scope.end,
+        page=request.GET.get("page") or 1,
+    )
+    snapshot = (
+        MetricSnapshot.objects.filter(
+            org=org, team=scope.team, metric=metric, window_kind=scope.kind, window_start=first
+        )
+        .values_list("value", "cohort", "computed_at")
+        .first()
+    )
+    context = base_context(
+        page="drilldown", org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data
+    )
+    context |= {
+        "metric": metric,
+        "texts": METRIC_TEXTS[metric],
+        "listing": listing,
+        "snapshot": snapshot,
+        "value_display": format_value(metric, snapshot[0]) if snapshot else "—",
+        "back_url": (reverse("metrics:team", args=[scope.team.slug]) + "?" + scope.query(team=""))
+        if scope.team
+        else reverse("metrics:overview") + "?" + scope.query(),
+        "action_url": reverse("metrics:drilldown", args=[metric]),
+        "page_query": scope.query(),
+    }
+    return render(request, "metrics/drilldown.html", context)
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every snapshot of the organisation (of one team and window kind when filtered) as CSV."""
+    org = need_org(request)
+    form = DashboardFilterForm(request.GET or None)
+    snapshots = MetricSnapshot.objects.filter(org=org)
+    slug = form.value("team", "")
+    if slug:
+        team_obj = get_object_or_404(Team, org=org, slug=slug)
+        snapshots = snapshots.filter(team=team_obj)
+    if request.GET.get("window"):
+        snapshots = snapshots.filter(window_kind=form.value("window", DEFAULT_WINDOW))
+    rows = snapshots.order_by("team__slug", "metric", "window_kind", "window_start").values_list(
+        "team__slug",
+        "metric",
+        "window_kind",
+        "window_start",
+        "window_end",
+        "value",
+        "numerator",
+        "denominator",
+        "cohort",
+        "extra",
+        "computed_at",
+    )
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(
+            [
+                "team",
+                "metric",
+                "window_kind",
+                "from",
+                "to",
+                "value",
+                "numerator",
+                "denominator",
+                "cohort",
+                "extra",
+                "computed_at",
+            ]
+        )
+        for (
+            team_slug,
+            metric,
+            kind,
+            start,
+            end,
+            value,
+            numerator,
+            denominator,
+            cohort,
+            extra,
+            computed_at,
+        ) in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    team_slug or "",
+                    metric,
+                    kind,
+                    start,
+                    end,
+                    _csv_number(value),
+                    _csv_number(numerator),
+                    _csv_number(denominator),
+                    cohort,
+                    json.dumps(extra, sort_keys=True),
+                    computed_at.isoformat(),
+                ]
+            )
+
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{org.slug}-metrics-{stamp}.csv"'
+    return response
+
+
+def _csv_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return repr(int(value)) if float(value).is_integer() else repr(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@require(Cap.MANAGE_ORG)
+def targets(request: HttpRequest) -> HttpResponse:
+    """The organisation's targets; a change recomputes its snapshots within a minute."""
+    org = need_org(request)
+    overrides = services.org_targets(org)
+    form = TargetsForm(request.POST or None, overrides=overrides)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            org.targets = form.overrides()
+            org.save(update_fields=["targets"])
+            transaction.on_commit(lambda: services.org_metrics_refresh_later(org_id=org.pk))
+        messages.success(request, _("Targets saved. The dashboards recompute within a minute."))
+        return HttpResponseRedirect(reverse("metrics:targets"))
+    return render(request, "metrics/targets.html", {"form": form, "page": "targets", "defaults_note": True})
+
+
+@login_required
+@require_POST
+@require(Cap.RECOMPUTE)
+def recompute(request: HttpRequest) -> HttpResponse:
+    """ "Recompute now": a job for the worker, or, when the queue is down, the work on this request."""
+    org = need_org(request)
+    outcome = services.org_metrics_refresh_now(org=org)
+    if outcome == "queued":
+        messages.success(request, _("Recompute queued: the numbers refresh in a moment (reload the page)."))
+    else:
+        messages.warning(
+            request,
+            _(
+                "The job queue is unreachable, so the numbers were recomputed now, on this request. Automatic refreshes wait until it is back."
+            ),
+        )
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("metrics:overview")
+    return HttpResponseRedirect(target)
