@@ -46,45 +46,45 @@ def _target_fields() -> dict[str, forms.Field]:
 
     return {
         "time_to_alignment": forms.FloatField(
-            label=_("Time to alignment: at most (sessions)"),
+            label=_("At most (sessions)"),
             localize=True,
             required=False,
             min_value=1,
             max_value=20,
         ),
-        "rework_rate": share(_("Rework rate: below (%)")),
-        "first_time_acceptance": share(_("First-time acceptance: above (%)")),
-        "conflict_one_session_rate": share(_("Conflicts resolved in one session: at least (%)")),
-        "predictability_low": share(_("Predictability: from (%)")),
-        "predictability_high": share(_("Predictability: to (%)")),
+        "rework_rate": share(_("Below (%)")),
+        "first_time_acceptance": share(_("Above (%)")),
+        "conflict_one_session_rate": share(_("At least (%)")),
+        "predictability_low": share(_("From (%)")),
+        "predictability_high": share(_("To (%)")),
         "investment_balance": share(
-            _("Investment balance: at least (%)"), _("Share of effort points on tech debt and platform work.")
+            _("At least (%)"), _("Share of effort points on tech debt and platform work.")
         ),
-        "sync_discipline": share(_("Sync discipline: at least (%)")),
+        "sync_discipline": share(_("At least (%)")),
         "deployment_frequency": forms.FloatField(
-            label=_("Deployment frequency: at least (days per week)"),
+            label=_("At least (days per week)"),
             localize=True,
             required=False,
             min_value=0,
             max_value=7,
         ),
         "lead_time_for_changes": forms.FloatField(
-            label=_("Lead time for changes: below (hours)"),
+            label=_("Below (hours)"),
             localize=True,
             required=False,
             min_value=0.01,
             max_value=24 * 365,
         ),
-        "change_failure_rate": share(_("Change failure rate: at most (%)")),
+        "change_failure_rate": share(_("At most (%)")),
         "time_to_restore": forms.FloatField(
-            label=_("Time to restore service: below (hours)"),
+            label=_("Below (hours)"),
             localize=True,
             required=False,
             min_value=0.01,
             max_value=24 * 365,
         ),
         "team_pulse": forms.FloatField(
-            label=_("Team pulse: at least (score 1 to 5)"),
+            label=_("At least (score from 1 to 5)"),
             localize=True,
             required=False,
             min_value=1,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,14 +40,15 @@ def drilldown(request: HttpRequest, metric: str) -> HttpResponse:
     teams = selectors.team_list(org=org)
     scope, weeks, has_data = dashboard_scope(request, org=org, teams=teams)
     first = services.shift_week(scope.end, -(services.WINDOW_KINDS[scope.kind] - 1))
-    listing = cohort_listing(
-        org=org,
-        metric=metric,
-        team=scope.team,
-        first_week=first,
-        last_week=scope.end,
-        page=request.GET.get("page") or 1,
-    )
+    with timezone.override(ZoneInfo(org.time_zone)):  # records' times as the organisation reads them
+        listing = cohort_listing(
+            org=org,
+            metric=metric,
+            team=scope.team,
+            first_week=first,
+            last_week=scope.end,
+            page=request.GET.get("page") or 1,
+        )
     snapshot = (
         MetricSnapshot.objects.filter(
             org=org, team=scope.team, metric=metric, window_kind=scope.kind, window_start=first
