@@ -295,6 +295,7 @@ def stacked_bars(
     *,
     y_title: str,
     share: bool = False,
+    counts: bool = False,
     height: int = 300,
 ) -> Figure:
     """Bars per week stacked by category: (name, colour, values, hover texts) per category."""
@@ -321,6 +322,9 @@ def stacked_bars(
     }
     if share:
         axis |= {"tickformat": ".0%", "range": [0, 1]}
+    if counts:  # whole numbers: no 0.5 escalation ticks
+        totals = [sum(column) for column in zip(*(values for _, _, values, _ in stacks), strict=True)] or [0]
+        axis |= {"tickformat": "d", "dtick": max(1, math.ceil(max(totals) / 6))}
     return {
         "data": data,
         "layout": _layout(
@@ -328,7 +332,7 @@ def stacked_bars(
             barmode="stack",
             bargap=0.25,
             showlegend=True,
-            legend={"orientation": "h", "y": -0.16, "font": {"size": 12}},
+            legend={"orientation": "h", "y": -0.16, "font": {"size": 12}, "traceorder": "normal"},
             margin={"l": 56, "r": 12, "t": 8, "b": 56},
             xaxis={
                 **_week_ticks(weeks, every=2),

@@ -384,4 +384,4 @@ def escalations_figure(points: Sequence[Point | None], weeks: Sequence[str]) -> 
         stacks.append((str(LEVELS[level]), charts.LEVEL_COLORS[level], values, [str(v) for v in values]))
     if not any(v for _, _, values, _ in stacks for v in values):
         return None
-    return charts.stacked_bars(weeks, stacks, y_title=_("Escalations opened"))
+    return charts.stacked_bars(weeks, stacks, y_title=_("Escalations opened"), counts=True)

@@ -28,6 +28,7 @@ __all__ = [
     "METRIC_TEXTS",
     "SHARE_METRICS",
     "WINDOW_LABELS",
+    "WINDOW_SPANS",
     "format_value",
     "number",
     "percent",
@@ -179,6 +180,13 @@ GROUPS: list[tuple[str, Promise, tuple[str, ...]]] = [
 
 WINDOW_LABELS: dict[str, Promise] = {
     "week": gettext_lazy("Week"),
+    "4w": gettext_lazy("4 weeks"),
+    "13w": gettext_lazy("13 weeks"),
+}
+
+# The same, inside a sentence ("over windows of one week").
+WINDOW_SPANS: dict[str, Promise] = {
+    "week": gettext_lazy("one week"),
     "4w": gettext_lazy("4 weeks"),
     "13w": gettext_lazy("13 weeks"),
 }

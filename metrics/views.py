@@ -36,7 +36,16 @@ from metrics import dashboards, selectors, services
 from metrics.computations import DORA_METRICS, METRICS, targets_with_overrides
 from metrics.forms import DashboardFilterForm
 from metrics.models import MetricSnapshot
-from metrics.texts import BANDS, DORA_BAND_RULES, GROUPS, KINDS, LEVELS, METRIC_TEXTS, WINDOW_LABELS
+from metrics.texts import (
+    BANDS,
+    DORA_BAND_RULES,
+    GROUPS,
+    KINDS,
+    LEVELS,
+    METRIC_TEXTS,
+    WINDOW_LABELS,
+    WINDOW_SPANS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +106,7 @@ def base_context(
         "weeks": weeks,
         "windows": list(WINDOW_LABELS.items()),
         "window_label": WINDOW_LABELS[scope.kind],
+        "window_span": WINDOW_SPANS[scope.kind],
         "first_week": services.shift_week(scope.end, -(services.WINDOW_KINDS[scope.kind] - 1)),
         "current_week": services.current_week(org),
         "has_data": has_data,
