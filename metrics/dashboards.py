@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -265,6 +267,7 @@ class Cell:
     band_label: str
     empty: bool
     url: str
+    html: str = ""  # the cell's content, built here: forty teams make hundreds of cells to render
 
 
 def light_labels() -> dict[str | None, str]:
@@ -290,6 +293,7 @@ def team_table(
     """One row per team (then the organisation): each metric's value and light at the window.
     Forty teams make hundreds of cells: labels and URLs are built once, not per cell."""
     labels = light_labels()
+    no_data = _("No data yet")
     bands = {key: str(label) for key, label in BANDS.items()} | {None: ""}
     records = {metric: reverse("metrics:drilldown", args=[metric]) for metric in metrics}
     team_page = reverse("metrics:team", args=["-"]).rstrip("/").removesuffix("-")
@@ -304,19 +308,35 @@ def team_table(
             point = at_end.get((team_id, metric))
             state = light(metric, point, targets)
             kind = band(point)
-            row.cells.append(
-                Cell(
-                    display=format_value(metric, None if point is None else point.value, short=True),
-                    light=state,
-                    light_label=labels[state],
-                    band=kind,
-                    band_label=bands.get(kind, ""),
-                    empty=point is None or point.value is None,
-                    url=f"{records[metric]}?{query}",
-                )
+            cell = Cell(
+                display=format_value(metric, None if point is None else point.value, short=True),
+                light=state,
+                light_label=labels[state],
+                band=kind,
+                band_label=bands.get(kind, ""),
+                empty=point is None or point.value is None,
+                url=f"{records[metric]}?{query}",
             )
+            cell.html = _cell_html(cell, no_data)
+            row.cells.append(cell)
         rows.append(row)
     return rows
+
+
+def _cell_html(cell: Cell, no_data: str) -> SafeString:
+    if cell.empty:
+        return format_html('<span class="muted" title="{}">—</span>', no_data)
+    html = format_html('<a href="{}">{}</a>', cell.url, cell.display)
+    if cell.light:
+        html += format_html(
+            ' <span class="light light-{}" role="img" aria-label="{}" title="{}"></span>',
+            cell.light,
+            cell.light_label,
+            cell.light_label,
+        )
+    if cell.band:
+        html += format_html(' <span class="pill band band-{}">{}</span>', cell.band, cell.band_label)
+    return html
 
 
 def small_multiples(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from collab.models import Organisation, Team
 from metrics.computations import week_index, week_label
+from metrics.loaders import fetch_rows
 from metrics.models import MetricSnapshot, RecomputeRun
 from metrics.services import QUEUE_ERRORS, current_week, debounce_seconds, queued_key, shift_week
 
@@ -68,7 +69,7 @@ def snapshot_points(*, org: Organisation, kind: str, weeks: list[str], where: Q 
     rows = MetricSnapshot.objects.filter(org=org, window_kind=kind, window_end__in=weeks)
     if where is not None:
         rows = rows.filter(where)
-    return [Point(*row) for row in rows.values_list(*_POINT_FIELDS)]
+    return [Point(*row) for row in fetch_rows(rows.values_list(*_POINT_FIELDS))]
 
 
 def history_range(*, org: Organisation, kind: str) -> tuple[str, str] | None:
