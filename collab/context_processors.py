@@ -32,10 +32,10 @@ def nav_section(request: HttpRequest) -> str:
     if match is None:
         return ""
     name, app = match.url_name or "", match.app_name
+    if app == "metrics":
+        return "settings" if name.startswith(("api_", "csv_", "targets")) else "dashboards"
     if name.startswith(SETTINGS_PAGES):
         return "settings"
-    if app == "metrics":
-        return "dashboards"
     if app == "rituals":
         return "conflicts" if name.startswith(CONFLICT_PAGES) else "rituals"
     if app == "collab":

@@ -44,10 +44,17 @@ def test_settings_show_what_each_role_may_do(client_for, viewer):
         ("rituals:conflict_list", {}, "Conflicts"),
         ("rituals:escalation_inbox", {}, "Conflicts"),
         ("metrics:overview", {}, "Dashboards"),
+        ("metrics:targets", {}, "Settings"),
     ],
 )
-def test_navigation_marks_the_current_section(client_for, pm, url_name, kwargs, section):
-    body = client_for(pm).get(reverse(url_name, kwargs=kwargs)).content.decode()
+def test_navigation_marks_the_current_section(client_for, ops, url_name, kwargs, section):
+    body = client_for(ops).get(reverse(url_name, kwargs=kwargs)).content.decode()
     nav = body[body.index('class="mainnav"') : body.index("</nav>")]
     current = nav[: nav.index('aria-current="page"') + 200]
     assert f">{section}</a>" in current.split('aria-current="page"')[1][:40]
+
+
+def test_team_dashboard_is_under_dashboards(client_for, ops, team):
+    body = client_for(ops).get(reverse("metrics:team", args=[team.slug])).content.decode()
+    nav = body[body.index('class="mainnav"') : body.index("</nav>")]
+    assert 'aria-current="page">Dashboards</a>' in nav
