@@ -27,6 +27,7 @@ from collab.forms import (
     TeamMemberForm,
 )
 from collab.health import health_report
+from collab.home import home_agenda
 from collab.middleware import SESSION_KEY
 from collab.models import Membership, Role
 from collab.permissions import Cap, can, capability_labels, require, role_matrix
@@ -46,7 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.org is None:  # type: ignore[attr-defined]
         return render(request, "collab/no_organisation.html")
     teams = selectors.team_list(org=request.org)  # type: ignore[attr-defined]
-    return render(request, "collab/home.html", {"teams": teams})
+    agenda = home_agenda(org=request.org, membership=request.membership)  # type: ignore[attr-defined]
+    return render(request, "collab/home.html", {"teams": teams, "agenda": agenda})
 
 
 @login_required

@@ -127,3 +127,16 @@ def test_french_interface(client_for, pm):
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     body = client.get(reverse("home")).content.decode()
     assert "Fonctionnalités" in body
+
+
+def test_home_shows_what_waits_for_the_person(client_for, pm, team, django_assert_max_num_queries):
+    from tests.factories import FeatureFactory
+
+    FeatureFactory(team=team, title="Checkout in one click", status="framing")
+    FeatureFactory(team=team, title="Already shipped", status="accepted")
+    client = client_for(pm)
+    with django_assert_max_num_queries(14):
+        body = client.get(reverse("home")).content.decode()
+    assert "Checkout in one click" in body
+    assert "Already shipped" not in body
+    assert "Nothing waits for your decision." in body
