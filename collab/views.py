@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -25,20 +23,13 @@ from collab.forms import (
     TeamEditForm,
     TeamForm,
     TeamMemberForm,
+    add_errors,
 )
 from collab.health import health_report
 from collab.home import home_agenda
 from collab.middleware import SESSION_KEY
 from collab.models import Membership, Role
 from collab.permissions import Cap, can, capability_labels, require, role_matrix
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -105,7 +96,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
         try:
             team = services.team_create(org=request.org, **form.cleaned_data)  # type: ignore[attr-defined]
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Team %(name)s created.") % {"name": team.name})
             return redirect("collab:team_detail", slug=team.slug)
@@ -174,7 +165,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             nxt = request.POST.get("next", "")

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from collab.features import glossary, okrs
 from collab.features.forms import GlossaryTermForm, KeyResultForm, ObjectiveForm, objective_initial
 from collab.features.permissions import may_edit_okrs
-from collab.features.views import _org, add_errors, me
+from collab.features.views import _org, me
 from collab.features.weeks import quarter_of_date
+from collab.forms import add_errors
 from collab.models import KeyResult, Objective
 from collab.permissions import Cap, can
 

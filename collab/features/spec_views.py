@@ -40,6 +40,7 @@ from collab.features.specs import (
     spec_session_record,
 )
 from collab.features.views import get_feature, me, require_editor
+from collab.forms import add_errors
 from collab.models import AlignmentSession, Feature, Membership, Spec, SpecRevision
 
 SESSION_PHASE = {
@@ -276,7 +277,7 @@ def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as exc:
-            _add_session_errors(form, exc)
+            add_errors(form, exc)
         else:
             live_session.live_session_stop(spec=spec)
             if session.outcome == AlignmentSession.Outcome.ALIGNED:
@@ -308,14 +309,6 @@ def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "collab/features/spec_session.html", context, status=400)
 
 
-def _add_session_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def spec_session_record_view(request: HttpRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
@@ -336,7 +329,7 @@ def spec_session_record_view(request: HttpRequest, key: str) -> HttpResponse:
         try:
             spec_session_record(spec=spec, by=me(request), **form.cleaned_data)
         except ValidationError as exc:
-            _add_session_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Session recorded."))
             return redirect(reverse("collab:feature_detail", args=[feature.key]) + "#sessions")

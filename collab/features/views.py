@@ -28,6 +28,7 @@ from collab.features.specs import (
     spec_alignment_gaps,
     spec_for_feature,
 )
+from collab.forms import add_errors
 from collab.models import Feature, Membership, Organisation, Team
 
 PAGE_SIZE = 50
@@ -47,14 +48,6 @@ def me(request: HttpRequest) -> Membership:
     if membership is None:
         raise Http404(_("You are not in an organisation."))
     return membership
-
-
-def add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def get_feature(request: HttpRequest, key: str) -> Feature:

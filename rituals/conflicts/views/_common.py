@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,16 +33,6 @@ def may(request: HttpRequest, cap: Cap) -> bool:
 
 def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "403.html", status=403)
-
-
-def add_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors where the field exists, the rest
-    at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def paginate(request: HttpRequest, queryset: Any) -> Page:

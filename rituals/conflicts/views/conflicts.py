@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from collab.forms import add_errors
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms import (
@@ -29,7 +30,6 @@ from rituals.conflicts.forms import (
 )
 from rituals.conflicts.matrix import level_for_category, matrix
 from rituals.conflicts.views._common import (
-    add_errors,
     choice,
     forbidden,
     may,

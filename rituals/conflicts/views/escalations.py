@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collab.forms import add_errors
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.common import levels_for
 from rituals.conflicts.forms import DecideForm, EscalationFromItemForm
 from rituals.conflicts.matrix import matrix
 from rituals.conflicts.views._common import (
-    add_errors,
     choice,
     forbidden,
     may,

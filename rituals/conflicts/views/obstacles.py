@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collab.forms import add_errors
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms_records import ObstacleForm, ObstacleResolveForm
 from rituals.conflicts.views._common import (
-    add_errors,
     choice,
     forbidden,
     may,

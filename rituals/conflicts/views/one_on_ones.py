@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from collab.forms import add_errors
 from collab.models import Role
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms_records import OneOnOneForm
-from rituals.conflicts.views._common import add_errors, forbidden, org_required
+from rituals.conflicts.views._common import forbidden, org_required
 from rituals.models import OneOnOne
 
 

@@ -13,11 +13,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from collab.forms import add_errors
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms_records import ActionFormSet, PostMortemForm, TimelineFormSet
 from rituals.conflicts.views._common import (
-    add_errors,
     choice,
     forbidden,
     may,

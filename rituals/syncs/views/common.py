@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -44,14 +43,6 @@ def get_sync(request: HttpRequest, pk: int) -> Sync:
     if org is None:
         raise Http404
     return get_object_or_404(selectors.sync_queryset(org=org), pk=pk)
-
-
-def add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- The poll token: lets an unchanged poll skip the session and user lookups -------------------

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collab.forms import add_errors
 from collab.permissions import Cap, can, require
 from rituals.models import SyncSchedule
 from rituals.syncs import ics, selectors, services
 from rituals.syncs.forms import WEEKDAYS, ScheduleForm
 from rituals.syncs.services.common import org_tz
-from rituals.syncs.views.common import add_errors
 
 
 def feed_url(request: HttpRequest | None, schedule: SyncSchedule) -> str:

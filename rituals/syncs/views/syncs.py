@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from collab.forms import add_errors
 from collab.models import Team
 from collab.permissions import Cap, can, require
 from rituals.models import ActionItem, Decision, Ritual, Sync, SyncItem
@@ -36,7 +37,7 @@ from rituals.syncs.forms import (
 )
 from rituals.syncs.markdown import summary_markdown
 from rituals.syncs.services.common import org_tz
-from rituals.syncs.views.common import add_errors, get_sync, live_context, localise, text_template
+from rituals.syncs.views.common import get_sync, live_context, localise, text_template
 from rituals.syncs.views.live import render_live
 
 STATUS_FILTERS = {"upcoming": Sync.Status.SCHEDULED, "live": Sync.Status.LIVE, "past": Sync.Status.CLOSED}
