@@ -6,11 +6,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
+from collab.forms import add_errors
+from collab.models import Organisation, Team
 from collab.permissions import Cap, can
+from rituals.conflicts import selectors
+from rituals.models import SyncItem
 
 PAGE_SIZE = 50
 
@@ -48,3 +56,48 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def team_filter(request: HttpRequest, org: Organisation) -> tuple[list[Team], str, Team | None]:
+    """The organisation's teams for a list's filter, the `?team=` slug when it names one of them
+    ("" else) and that team."""
+    teams = list(selectors.teams_of(org=org))
+    slug = choice(request.GET.get("team"), [t.slug for t in teams])
+    return teams, slug, next((t for t in teams if t.slug == slug), None)
+
+
+def sync_item_from_query(request: HttpRequest) -> SyncItem | None:
+    """The sync item a record is raised from (`?item=<id>`, or the form's `item` field): None
+    without one, 404 when it isn't a sync item of the caller's organisation."""
+    item_id = request.GET.get("item") or request.POST.get("item") or ""
+    if not item_id:
+        return None
+    if not item_id.isdigit():
+        raise Http404
+    return get_object_or_404(selectors.sync_items_of(org=request.org), pk=item_id)  # type: ignore[attr-defined]
+
+
+def resolve_from_form(
+    request: HttpRequest, form: BaseForm, resolve: Callable[..., object], *, key: str
+) -> bool:
+    """Resolve a conflict or an obstacle with the form's resolution, by the caller. True once done
+    (and said so); False when the form, or the service's refusal on it, says what is missing."""
+    if not form.is_valid():
+        return False
+    try:
+        resolve(resolution=form.cleaned_data["resolution"], by=request.membership)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return False
+    messages.success(request, _("%(key)s is resolved.") % {"key": key})
+    return True
+
+
+def reopen_record(request: HttpRequest, reopen: Callable[..., object], *, key: str) -> None:
+    """Reopen a resolved conflict or obstacle, by the caller; why it can't goes to the messages."""
+    try:
+        reopen(by=request.membership)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(key)s is open again.") % {"key": key})

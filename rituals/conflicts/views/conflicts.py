@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -36,6 +37,10 @@ from rituals.conflicts.views._common import (
     org_required,
     paginate,
     query_without_page,
+    reopen_record,
+    resolve_from_form,
+    sync_item_from_query,
+    team_filter,
 )
 from rituals.models import Conflict, ConflictCategory
 
@@ -48,12 +53,10 @@ STEP_CODES = list(services.STEPS)
 @vary_on_headers("HX-Request")
 def conflict_list(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    teams = list(selectors.teams_of(org=org))
-    team_slug = choice(request.GET.get("team"), [t.slug for t in teams])
+    teams, team_slug, team = team_filter(request, org)
     category = choice(request.GET.get("category"), ConflictCategory.values)
     level = choice(request.GET.get("level"), [1, 2, 3])
     status = choice(request.GET.get("status"), ["open", "resolved"])
-    team = next((t for t in teams if t.slug == team_slug), None)
     conflicts = selectors.conflict_list(
         org=org, team=team, category=category, level=int(level or 0), status=status
     )
@@ -68,8 +71,8 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
         "matrix": matrix(),
     }
     htmx = getattr(request, "htmx", None)
-    partial = "#conflict-results" if htmx and not htmx.history_restore_request else ""
-    return render(request, "rituals/conflicts/conflict_list.html" + partial, context)
+    fragment = "#conflict-results" if htmx and not htmx.history_restore_request else ""
+    return render(request, "rituals/conflicts/conflict_list.html" + fragment, context)
 
 
 @login_required
@@ -77,12 +80,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def conflict_create(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    item = None
-    item_id = request.GET.get("item") or request.POST.get("item")
-    if item_id:
-        if not str(item_id).isdigit():
-            raise Http404
-        item = get_object_or_404(selectors.sync_items_of(org=org), pk=item_id)
+    item = sync_item_from_query(request)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     initial: dict[str, Any] = {}
@@ -245,8 +243,8 @@ def conflict_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         }
     )
     htmx = getattr(request, "htmx", None)
-    partial = "#pivot-panel" if htmx and not htmx.history_restore_request and request.method == "GET" else ""
-    return render(request, "rituals/conflicts/conflict_step.html" + partial, context)
+    fragment = "#pivot-panel" if htmx and not htmx.history_restore_request and request.method == "GET" else ""
+    return render(request, "rituals/conflicts/conflict_step.html" + fragment, context)
 
 
 @login_required
@@ -277,18 +275,10 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.conflict_resolve(
-                conflict=conflict,
-                resolution=form.cleaned_data["resolution"],
-                by=request.membership,  # type: ignore[attr-defined]
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("%(key)s is resolved.") % {"key": conflict.key})
-            return redirect("rituals:conflict_detail", pk=conflict.pk)
+    if resolve_from_form(
+        request, form, partial(services.conflict_resolve, conflict=conflict), key=conflict.key
+    ):
+        return redirect("rituals:conflict_detail", pk=conflict.pk)
     context = _detail_context(request, conflict, resolve_form=form)
     return render(request, "rituals/conflicts/conflict_detail.html", context, status=400)
 
@@ -300,12 +290,7 @@ def conflict_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
-    try:
-        services.conflict_reopen(conflict=conflict, by=request.membership)  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(key)s is open again.") % {"key": conflict.key})
+    reopen_record(request, partial(services.conflict_reopen, conflict=conflict), key=conflict.key)
     return redirect("rituals:conflict_detail", pk=conflict.pk)
 
 

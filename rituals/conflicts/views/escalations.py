@@ -27,6 +27,8 @@ from rituals.conflicts.views._common import (
     org_required,
     paginate,
     query_without_page,
+    sync_item_from_query,
+    team_filter,
 )
 from rituals.models import Escalation
 
@@ -55,11 +57,9 @@ def escalation_inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def escalation_list(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    teams = list(selectors.teams_of(org=org))
-    team_slug = choice(request.GET.get("team"), [t.slug for t in teams])
+    teams, team_slug, team = team_filter(request, org)
     level = choice(request.GET.get("level"), [1, 2, 3])
     status = choice(request.GET.get("status"), ["open", "decided"])
-    team = next((t for t in teams if t.slug == team_slug), None)
     escalations = selectors.escalation_list(org=org, level=int(level or 0), status=status, team=team)
     context = {
         "page": paginate(request, escalations),
@@ -149,10 +149,9 @@ def escalation_raise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def escalation_create(request: HttpRequest) -> HttpResponse:
     """From a sync item (`?item=<id>`): the escalation section's "escalate" on an item."""
-    item_id = request.GET.get("item") or request.POST.get("item") or ""
-    if not item_id.isdigit():
+    item = sync_item_from_query(request)
+    if item is None:
         raise Http404
-    item = get_object_or_404(selectors.sync_items_of(org=request.org), pk=item_id)  # type: ignore[attr-defined]
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     form = EscalationFromItemForm(request.POST or None, initial={"title": item.title, "context": item.notes})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,10 @@ from rituals.conflicts.views._common import (
     org_required,
     paginate,
     query_without_page,
+    reopen_record,
+    resolve_from_form,
+    sync_item_from_query,
+    team_filter,
 )
 from rituals.models import Obstacle, Sync
 
@@ -32,12 +37,10 @@ from rituals.models import Obstacle, Sync
 @require_GET
 def obstacle_list(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    teams = list(selectors.teams_of(org=org))
-    team_slug = choice(request.GET.get("team"), [t.slug for t in teams])
+    teams, team_slug, team = team_filter(request, org)
     kind = choice(request.GET.get("kind"), Obstacle.Kind.values)
     status = choice(request.GET.get("status", "open"), ["open", "resolved", "all"])
     mine = request.GET.get("mine") == "1"
-    team = next((t for t in teams if t.slug == team_slug), None)
     obstacles = selectors.obstacle_list(
         org=org,
         team=team,
@@ -62,12 +65,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
 def obstacle_create(request: HttpRequest) -> HttpResponse:
     """Raise an obstacle; `?item=<sync item id>` takes it from a sync item (the issues section)."""
     org = request.org  # type: ignore[attr-defined]
-    item = None
-    item_id = request.GET.get("item") or request.POST.get("item") or ""
-    if item_id:
-        if not item_id.isdigit():
-            raise Http404
-        item = get_object_or_404(selectors.sync_items_of(org=org), pk=item_id)
+    item = sync_item_from_query(request)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     initial: dict[str, Any] = {"owner": request.membership}  # type: ignore[attr-defined]
@@ -145,18 +143,10 @@ def obstacle_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     form = ObstacleResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.obstacle_resolve(
-                obstacle=obstacle,
-                resolution=form.cleaned_data["resolution"],
-                by=request.membership,  # type: ignore[attr-defined]
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("%(key)s is resolved.") % {"key": obstacle.key})
-            return redirect("rituals:obstacle_detail", pk=obstacle.pk)
+    if resolve_from_form(
+        request, form, partial(services.obstacle_resolve, obstacle=obstacle), key=obstacle.key
+    ):
+        return redirect("rituals:obstacle_detail", pk=obstacle.pk)
     return _detail(request, obstacle, status=400, resolve_form=form)
 
 
@@ -167,10 +157,5 @@ def obstacle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     obstacle = _get_obstacle(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
-    try:
-        services.obstacle_reopen(obstacle=obstacle, by=request.membership)  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(key)s is open again.") % {"key": obstacle.key})
+    reopen_record(request, partial(services.obstacle_reopen, obstacle=obstacle), key=obstacle.key)
     return redirect("rituals:obstacle_detail", pk=obstacle.pk)

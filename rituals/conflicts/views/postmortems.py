@@ -24,6 +24,7 @@ from rituals.conflicts.views._common import (
     org_required,
     paginate,
     query_without_page,
+    team_filter,
 )
 from rituals.models import PostMortem
 
@@ -33,10 +34,8 @@ from rituals.models import PostMortem
 @require_GET
 def postmortem_list(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
-    teams = list(selectors.teams_of(org=org))
-    team_slug = choice(request.GET.get("team"), [t.slug for t in teams])
+    teams, team_slug, team = team_filter(request, org)
     kind = choice(request.GET.get("kind"), PostMortem.Kind.values)
-    team = next((t for t in teams if t.slug == team_slug), None)
     context = {
         "page": paginate(request, selectors.postmortem_list(org=org, kind=kind, team=team)),
         "teams": teams,
