@@ -4,6 +4,7 @@ add, closing, the summary (Markdown download, e-mail, team pulse)."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -196,67 +197,62 @@ def _composer_invalid(request: HttpRequest, sync: Sync, which: str) -> HttpRespo
     return render(request, "rituals/syncs/sync_detail.html", context, status=400)
 
 
-@login_required
-@require_POST
-def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+def _compose(
+    request: HttpRequest, pk: int, which: str, add: Callable[[Sync, dict[str, Any]], object]
+) -> HttpResponse:
+    """Add what one of the composer's forms (`which`: item, decision or action) describes: the live
+    panel on success, the form with its errors otherwise."""
     sync = _contributor_sync(request, pk)
-    form = _composer_forms(sync, request.POST, "item")["item_form"]
+    form = _composer_forms(sync, request.POST, which)[f"{which}_form"]
     if form.is_valid():
         try:
-            services.item_add(
-                sync=sync,
-                section=form.cleaned_data["section"],
-                title=form.cleaned_data["title"],
-                notes=form.cleaned_data["notes"],
-                author=request.membership,  # type: ignore[attr-defined]
-            )
+            add(sync, form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             return _after_change(request, sync)
-    return _composer_invalid(request, sync, "item")
+    return _composer_invalid(request, sync, which)
+
+
+@login_required
+@require_POST
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def add(sync: Sync, data: dict[str, Any]) -> object:
+        return services.item_add(
+            sync=sync,
+            section=data["section"],
+            title=data["title"],
+            notes=data["notes"],
+            author=request.membership,  # type: ignore[attr-defined]
+        )
+
+    return _compose(request, pk, "item", add)
 
 
 @login_required
 @require_POST
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
-    sync = _contributor_sync(request, pk)
-    form = _composer_forms(sync, request.POST, "decision")["decision_form"]
-    if form.is_valid():
-        try:
-            services.decision_add(
-                sync=sync,
-                section=form.cleaned_data["section"],
-                text=form.cleaned_data["text"],
-                feature=form.cleaned_data["feature"],
-                author=request.membership,  # type: ignore[attr-defined]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            return _after_change(request, sync)
-    return _composer_invalid(request, sync, "decision")
+    def add(sync: Sync, data: dict[str, Any]) -> object:
+        return services.decision_add(
+            sync=sync,
+            section=data["section"],
+            text=data["text"],
+            feature=data["feature"],
+            author=request.membership,  # type: ignore[attr-defined]
+        )
+
+    return _compose(request, pk, "decision", add)
 
 
 @login_required
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
-    sync = _contributor_sync(request, pk)
-    form = _composer_forms(sync, request.POST, "action")["action_form"]
-    if form.is_valid():
-        try:
-            services.action_item_add(
-                sync=sync,
-                section=form.cleaned_data["section"],
-                title=form.cleaned_data["title"],
-                owner=form.cleaned_data["owner"],
-                due=form.cleaned_data["due"],
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            return _after_change(request, sync)
-    return _composer_invalid(request, sync, "action")
+    def add(sync: Sync, data: dict[str, Any]) -> object:
+        return services.action_item_add(
+            sync=sync, section=data["section"], title=data["title"], owner=data["owner"], due=data["due"]
+        )
+
+    return _compose(request, pk, "action", add)
 
 
 def _may_remove(request: HttpRequest, sync: Sync, author_id: int | None) -> bool:
@@ -320,6 +316,12 @@ def action_delete(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse
     return _record_change(request, sync, lambda: services.action_item_delete(action=action))
 
 
+def _facilitates_or_manages(request: HttpRequest, sync: Sync) -> bool:
+    """The sync's facilitator, or someone who manages the organisation (cancels it, sends its summary)."""
+    me = request.membership  # type: ignore[attr-defined]
+    return sync.facilitator_id == getattr(me, "pk", None) or can(me, Cap.MANAGE_ORG)
+
+
 def _child(model: Any, sync: Sync, child_pk: int) -> Any:
     return get_object_or_404(model.objects.select_related("sync"), pk=child_pk, sync=sync)
 
@@ -338,8 +340,7 @@ def sync_prepare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sync_delete(request: HttpRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
-    me = request.membership  # type: ignore[attr-defined]
-    if sync.facilitator_id != getattr(me, "pk", None) and not can(me, Cap.MANAGE_ORG):
+    if not _facilitates_or_manages(request, sync):
         raise PermissionDenied
     try:
         services.sync_delete(sync=sync)
@@ -413,8 +414,7 @@ def sync_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sync_email(request: HttpRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
-    me = request.membership  # type: ignore[attr-defined]
-    if sync.facilitator_id != getattr(me, "pk", None) and not can(me, Cap.MANAGE_ORG):
+    if not _facilitates_or_manages(request, sync):
         raise PermissionDenied(_("Only the facilitator sends the summary."))
     sync_id = sync.pk
     transaction.on_commit(lambda: services.sync_summary_send(sync_id=sync_id))
