@@ -142,6 +142,20 @@ def _refs_for(*, org: Organisation, data: DeploymentData | IncidentData) -> Refs
     return Refs(teams=teams, deployments=deployments)
 
 
+def _refs_checked(
+    *, org: Organisation, data: DeploymentData | IncidentData, model: type[Deployment] | type[Incident]
+) -> Refs:
+    """The record's references in `org`; unknown ones are invalid input, a key already used a conflict."""
+    refs = _refs_for(org=org, data=data)
+    errors = refs_check(data, refs)
+    if errors:
+        raise InvalidInput("unknown reference", errors)
+    if data.key is not None and selectors.existing_keys(model=model, org=org, keys=[data.key]):
+        what = "a deployment" if model is Deployment else "an incident"
+        raise Conflict("key already used", {"key": f"{what} '{data.key}' already exists"})
+    return refs
+
+
 def _create_deployments(
     *, org: Organisation, items: list[DeploymentData], refs: Refs, source: str
 ) -> list[Deployment]:
@@ -181,12 +195,7 @@ def _create_deployments(
 @transaction.atomic
 def deployment_record(*, org: Organisation, data: DeploymentData, source: str = "api") -> Deployment:
     """Store one deployment with its commits and features (all in `org`)."""
-    refs = _refs_for(org=org, data=data)
-    errors = refs_check(data, refs)
-    if errors:
-        raise InvalidInput("unknown reference", errors)
-    if data.key is not None and selectors.existing_keys(model=Deployment, org=org, keys=[data.key]):
-        raise Conflict("key already used", {"key": f"a deployment '{data.key}' already exists"})
+    refs = _refs_checked(org=org, data=data, model=Deployment)
     (deployment,) = _create_deployments(org=org, items=[data], refs=refs, source=source)
     return selectors.deployment_list(org=org).get(pk=deployment.pk)
 
@@ -220,12 +229,7 @@ def _create_incidents(
 @transaction.atomic
 def incident_record(*, org: Organisation, data: IncidentData, source: str = "api") -> Incident:
     """Store one incident, optionally linked to a deployment of `org`."""
-    refs = _refs_for(org=org, data=data)
-    errors = refs_check(data, refs)
-    if errors:
-        raise InvalidInput("unknown reference", errors)
-    if data.key is not None and selectors.existing_keys(model=Incident, org=org, keys=[data.key]):
-        raise Conflict("key already used", {"key": f"an incident '{data.key}' already exists"})
+    refs = _refs_checked(org=org, data=data, model=Incident)
     (incident,) = _create_incidents(org=org, items=[data], refs=refs, source=source)
     return selectors.incident_list(org=org).get(pk=incident.pk)
 

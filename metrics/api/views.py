@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -121,27 +123,60 @@ def _page(request: HttpRequest, queryset: Any, *, page: int, size: int, render: 
     )
 
 
-@api_view("GET", "POST")
-def deployments(request: HttpRequest, token: ApiToken) -> HttpResponse:
+def _listed(
+    request: HttpRequest,
+    token: ApiToken,
+    *,
+    extra: tuple[str, ...],
+    listing: Callable[..., QuerySet[Any]],
+    render: Callable[[Any], dict[str, Any]],
+) -> HttpResponse:
+    """A GET on a collection: its filters checked, then one page of `listing` as `render` writes it."""
+    query = _list_filters(request, token, extra=extra)
+    qs = listing(org=token.org, **query["filters"])
+    return _page(request, qs, page=query["page"], size=query["page_size"], render=render)
+
+
+def _recorded(
+    request: HttpRequest,
+    token: ApiToken,
+    *,
+    endpoint: str,
+    clean: Callable[[Any], Any],
+    record: Callable[..., dict[str, Any]],
+) -> HttpResponse:
+    """A POST on a collection: the body checked by `clean`, then written once per idempotency key
+    (the header's or the body's `key`; the key itself is not part of the replayed body's hash)."""
     org = token.org
-    if request.method in ("GET", "HEAD"):
-        query = _list_filters(request, token, extra=("environment", "result"))
-        qs = selectors.deployment_list(org=org, **query["filters"])
-        return _page(request, qs, page=query["page"], size=query["page_size"], render=deployment_json)
     payload = _body(request)
     key = _caller_key(request, payload)
-    data = deployment_clean({**payload, "key": key} if key is not None else payload)
+    data = clean({**payload, "key": key} if key is not None else payload)
     if isinstance(data, dict):
         raise InvalidInput("invalid input", data)
     digest = services.request_hash({k: v for k, v in payload.items() if k != "key"})
     return _written(
         services.idempotent_write(
-            org=org,
-            endpoint="deployments",
-            key=data.key,
-            digest=digest,
-            write=lambda: services.deployment_record_json(org=org, data=data),
+            org=org, endpoint=endpoint, key=data.key, digest=digest, write=lambda: record(org=org, data=data)
         )
+    )
+
+
+@api_view("GET", "POST")
+def deployments(request: HttpRequest, token: ApiToken) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        return _listed(
+            request,
+            token,
+            extra=("environment", "result"),
+            listing=selectors.deployment_list,
+            render=deployment_json,
+        )
+    return _recorded(
+        request,
+        token,
+        endpoint="deployments",
+        clean=deployment_clean,
+        record=services.deployment_record_json,
     )
 
 
@@ -157,25 +192,10 @@ def deployment_detail(request: HttpRequest, token: ApiToken, key: str) -> HttpRe
 
 @api_view("GET", "POST")
 def incidents(request: HttpRequest, token: ApiToken) -> HttpResponse:
-    org = token.org
     if request.method in ("GET", "HEAD"):
-        query = _list_filters(request, token, extra=("open",))
-        qs = selectors.incident_list(org=org, **query["filters"])
-        return _page(request, qs, page=query["page"], size=query["page_size"], render=incident_json)
-    payload = _body(request)
-    key = _caller_key(request, payload)
-    data = incident_clean({**payload, "key": key} if key is not None else payload)
-    if isinstance(data, dict):
-        raise InvalidInput("invalid input", data)
-    digest = services.request_hash({k: v for k, v in payload.items() if k != "key"})
-    return _written(
-        services.idempotent_write(
-            org=org,
-            endpoint="incidents",
-            key=data.key,
-            digest=digest,
-            write=lambda: services.incident_record_json(org=org, data=data),
-        )
+        return _listed(request, token, extra=("open",), listing=selectors.incident_list, render=incident_json)
+    return _recorded(
+        request, token, endpoint="incidents", clean=incident_clean, record=services.incident_record_json
     )
 
 
