@@ -20,6 +20,7 @@ from metrics.api.validation import (
     CommitData,
     DeploymentData,
     Errors,
+    field_clean,
     fields_check,
     join,
     key_clean,
@@ -103,19 +104,13 @@ def _commit(
     for name in ("repoUrl", "repoId", "refName", "commitMsg", "displayTitle", "name", "result", "status"):
         _optional_text(obj, name, path, errors)
     for name in ("createdDate", "finishedDate"):
-        if obj.get(name) is not None:
-            timestamp_clean(obj[name], join(path, name), errors)
-    sha = (
-        sha_clean(obj["commitSha"], join(path, "commitSha"), errors)
-        if obj.get("commitSha") is not None
-        else None
-    )
+        field_clean(obj, name, errors, timestamp_clean, path=path)
+    sha = field_clean(obj, "commitSha", errors, sha_clean, path=path)
     # authored_at: the commit's own authored date when sent, else when its deployment started.
     authored = None
     for name in ("commitAuthoredDate", "startedDate"):
-        if obj.get(name) is not None:
-            parsed = timestamp_clean(obj[name], join(path, name), errors)
-            authored = authored or parsed
+        parsed = field_clean(obj, name, errors, timestamp_clean, path=path)
+        authored = authored or parsed
     if authored is None and not any(obj.get(n) is not None for n in ("commitAuthoredDate", "startedDate")):
         if deployment_started is None:
             if not started_invalid:
@@ -137,7 +132,7 @@ def devlake_clean(payload: Any, *, team: str | None = None) -> DeploymentData | 
     )
     if obj is None:
         return errors
-    key = key_clean(obj["id"], "id", errors) if obj.get("id") is not None else None
+    key = field_clean(obj, "id", errors, key_clean)
     body_team = obj.get("team")
     if team is not None and body_team is not None and body_team != team:
         errors["team"] = "differs from the team query parameter"
@@ -152,18 +147,9 @@ def devlake_clean(payload: Any, *, team: str | None = None) -> DeploymentData | 
     result = _enum(obj.get("result"), "result", errors, RESULTS, "success")
     for name in ("displayTitle", "name", "url", "originalEnvironment"):
         _optional_text(obj, name, "", errors)
-    if obj.get("createdDate") is not None:
-        timestamp_clean(obj["createdDate"], "createdDate", errors)
-    started = (
-        timestamp_clean(obj["startedDate"], "startedDate", errors)
-        if obj.get("startedDate") is not None
-        else None
-    )
-    finished = (
-        timestamp_clean(obj["finishedDate"], "finishedDate", errors)
-        if obj.get("finishedDate") is not None
-        else None
-    )
+    field_clean(obj, "createdDate", errors, timestamp_clean)
+    started = field_clean(obj, "startedDate", errors, timestamp_clean)
+    finished = field_clean(obj, "finishedDate", errors, timestamp_clean)
     if started and finished and finished < started:
         errors["finishedDate"] = "must not be before startedDate"
     commits: list[CommitData] = []

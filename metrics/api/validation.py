@@ -9,15 +9,17 @@ lookups the caller loads in bulk, so nothing here touches the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 Errors = dict[str, str]
+T = TypeVar("T")
 
 ENVIRONMENTS = ("production", "staging", "test")
 RESULTS = ("success", "failure")
@@ -86,6 +88,20 @@ class Refs:
 
 def join(prefix: str, name: str | int) -> str:
     return f"{prefix}.{name}" if prefix else str(name)
+
+
+def field_clean(
+    obj: Mapping[str, Any],
+    name: str,
+    errors: Errors,
+    clean: Callable[[Any, str, Errors], T | None],
+    *,
+    path: str = "",
+) -> T | None:
+    """`clean` of the field `name` of `obj` when it is sent and not null, else None (a missing
+    required field is reported by `fields_check`)."""
+    value = obj.get(name)
+    return None if value is None else clean(value, join(path, name), errors)
 
 
 # --- Scalars --------------------------------------------------------------------------------
@@ -232,12 +248,8 @@ def commits_clean(value: Any, path: str, errors: Errors) -> tuple[CommitData, ..
         obj = fields_check(item, item_path, errors, allowed=COMMIT_FIELDS, required=COMMIT_FIELDS)
         if obj is None:
             continue
-        sha = sha_clean(obj["sha"], join(item_path, "sha"), errors) if obj.get("sha") is not None else None
-        authored = (
-            timestamp_clean(obj["authored_at"], join(item_path, "authored_at"), errors)
-            if obj.get("authored_at") is not None
-            else None
-        )
+        sha = field_clean(obj, "sha", errors, sha_clean, path=item_path)
+        authored = field_clean(obj, "authored_at", errors, timestamp_clean, path=item_path)
         if sha and sha in seen:
             errors[join(item_path, "sha")] = _("is listed twice in this deployment")
         elif sha and authored:
@@ -272,19 +284,11 @@ def deployment_clean(payload: Any) -> DeploymentData | Errors:
     obj = fields_check(payload, "", errors, allowed=DEPLOYMENT_FIELDS, required=DEPLOYMENT_REQUIRED)
     if obj is None:
         return errors
-    key = key_clean(obj["key"], "key", errors) if obj.get("key") is not None else None
-    team = slug_clean(obj["team"], "team", errors) if "team" in obj and obj["team"] is not None else None
-    environment = (
-        choice_clean(obj["environment"], "environment", errors, ENVIRONMENTS)
-        if obj.get("environment") is not None
-        else None
-    )
-    result = choice_clean(obj["result"], "result", errors, RESULTS) if obj.get("result") is not None else None
-    finished_at = (
-        timestamp_clean(obj["finished_at"], "finished_at", errors)
-        if obj.get("finished_at") is not None
-        else None
-    )
+    key = field_clean(obj, "key", errors, key_clean)
+    team = field_clean(obj, "team", errors, slug_clean)
+    environment = field_clean(obj, "environment", errors, partial(choice_clean, choices=ENVIRONMENTS))
+    result = field_clean(obj, "result", errors, partial(choice_clean, choices=RESULTS))
+    finished_at = field_clean(obj, "finished_at", errors, timestamp_clean)
     commits = commits_clean(obj.get("commits"), "commits", errors)
     features = keys_clean(obj.get("features"), "features", errors)
     if errors:
@@ -311,22 +315,12 @@ def incident_clean(payload: Any) -> IncidentData | Errors:
     obj = fields_check(payload, "", errors, allowed=INCIDENT_FIELDS, required=INCIDENT_REQUIRED)
     if obj is None:
         return errors
-    key = key_clean(obj["key"], "key", errors) if obj.get("key") is not None else None
-    team = slug_clean(obj["team"], "team", errors) if obj.get("team") is not None else None
-    title = text_clean(obj["title"], "title", errors) if obj.get("title") is not None else None
-    started_at = (
-        timestamp_clean(obj["started_at"], "started_at", errors)
-        if obj.get("started_at") is not None
-        else None
-    )
-    resolved_at = (
-        timestamp_clean(obj["resolved_at"], "resolved_at", errors)
-        if obj.get("resolved_at") is not None
-        else None
-    )
-    deployment = (
-        key_clean(obj["deployment"], "deployment", errors) if obj.get("deployment") is not None else None
-    )
+    key = field_clean(obj, "key", errors, key_clean)
+    team = field_clean(obj, "team", errors, slug_clean)
+    title = field_clean(obj, "title", errors, text_clean)
+    started_at = field_clean(obj, "started_at", errors, timestamp_clean)
+    resolved_at = field_clean(obj, "resolved_at", errors, timestamp_clean)
+    deployment = field_clean(obj, "deployment", errors, key_clean)
     if started_at and resolved_at and resolved_at < started_at:
         errors["resolved_at"] = _("must not be before started_at")
     if errors:
