@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -65,8 +66,6 @@ def okr_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def objective_create(request: HttpRequest) -> HttpResponse:
     _require_okr_editor(request)
-    from django.utils import timezone
-
     org = _org(request)
     form = ObjectiveForm(
         request.POST or None, org=org, initial={"quarter": quarter_of_date(timezone.localdate())}
@@ -95,16 +94,25 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
         else:
             messages.success(request, _("Objective saved."))
             return redirect("collab:okr_list")
-    return render(
-        request,
-        "collab/okrs/objective_form.html",
-        {
-            "form": form,
-            "objective": objective,
-            "kr_form": KeyResultForm(),
-            "key_results": list(objective.key_results.all()),
-        },
-    )
+    return _objective_page(request, objective, form=form, kr_form=KeyResultForm())
+
+
+def _objective_page(
+    request: HttpRequest,
+    objective: Objective,
+    *,
+    form: ObjectiveForm,
+    kr_form: KeyResultForm,
+    status: int = 200,
+) -> HttpResponse:
+    """An objective's page: its form, its key results and the form that adds one."""
+    context = {
+        "form": form,
+        "objective": objective,
+        "kr_form": kr_form,
+        "key_results": list(objective.key_results.all()),
+    }
+    return render(request, "collab/okrs/objective_form.html", context, status=status)
 
 
 @login_required
@@ -132,17 +140,7 @@ def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, _("Key result added."))
             return redirect("collab:objective_edit", key=objective.key)
     obj_form = ObjectiveForm(org=objective.org, initial=objective_initial(objective))
-    return render(
-        request,
-        "collab/okrs/objective_form.html",
-        {
-            "form": obj_form,
-            "objective": objective,
-            "kr_form": form,
-            "key_results": list(objective.key_results.all()),
-        },
-        status=400,
-    )
+    return _objective_page(request, objective, form=obj_form, kr_form=form, status=400)
 
 
 @login_required

@@ -29,17 +29,16 @@ from collab.features.spec_forms import (
     SpecEditor,
     merge_after_conflict,
 )
-from collab.features.specfields import INVEST_ITEMS, field_label, normalise, spec_values
+from collab.features.specfields import field_label, normalise, spec_values
 from collab.features.specs import (
     TARGET_SESSIONS,
     SpecConflict,
-    spec_alignment_advice,
     spec_alignment_gaps,
     spec_for_feature,
     spec_save,
     spec_session_record,
 )
-from collab.features.views import get_feature, me, require_editor
+from collab.features.views import get_feature, me, require_editor, spec_summary
 from collab.forms import add_errors
 from collab.models import AlignmentSession, Feature, Membership, Spec, SpecRevision
 
@@ -185,17 +184,31 @@ def spec_session(request: HttpRequest, key: str) -> HttpResponse:
         people=_people(feature, me(request)),
         initial={"attendees": _default_attendees(feature, me(request))},
     )
-    context.update(_spec_summary(spec))
-    context.update(
-        {
-            "editor": editor,
-            "conflict": conflict,
-            "phase": phase,
-            "end_form": end_form,
-            "phase_minutes": live_session.PHASE_MINUTES[SESSION_PHASE[phase]],
-        }
-    )
-    return render(request, "collab/features/spec_session.html", context)
+    return _session_page(request, context, editor=editor, conflict=conflict, phase=phase, end_form=end_form)
+
+
+def _session_page(
+    request: HttpRequest,
+    context: dict[str, Any],
+    *,
+    editor: SpecEditor | None,
+    conflict: dict[str, Any] | None,
+    phase: str,
+    end_form: SessionEndForm,
+    status: int = 200,
+) -> HttpResponse:
+    """The guided session's page: `context` (from `_session_context`) with the spec, the phase's
+    editor and the form that ends the session."""
+    context = {
+        **context,
+        **spec_summary(context["spec"]),
+        "editor": editor,
+        "conflict": conflict,
+        "phase": phase,
+        "end_form": end_form,
+        "phase_minutes": live_session.PHASE_MINUTES[SESSION_PHASE[phase]],
+    }
+    return render(request, "collab/features/spec_session.html", context, status=status)
 
 
 def _default_attendees(feature: Feature, me: Membership) -> list[int]:
@@ -203,20 +216,6 @@ def _default_attendees(feature: Feature, me: Membership) -> list[int]:
         feature.team.members.filter(role__in=("pm", "tech_lead")).values_list("membership_id", flat=True)
     )
     return sorted(ids | {me.pk})
-
-
-def _spec_summary(spec: Spec) -> dict[str, Any]:
-    invest = normalise("invest", spec.invest)
-    return {
-        "gaps": spec_alignment_gaps(spec) if spec.aligned_at is None else [],
-        "advice": spec_alignment_advice(spec) if spec.aligned_at is None else [],
-        "criteria": normalise("success_criteria", spec.success_criteria),
-        "constraints": normalise("technical_constraints", spec.technical_constraints),
-        "options": normalise("options", spec.options),
-        "invest": [
-            (label, help_text, invest.get(k) if invest else None) for k, label, help_text in INVEST_ITEMS
-        ],
-    }
 
 
 @login_required
@@ -294,19 +293,16 @@ def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
             else:
                 messages.info(request, _("Session recorded: another one is needed."))
             return redirect(reverse("collab:feature_detail", args=[feature.key]) + "#sessions")
-    context = _session_context(request, feature, spec)
-    context.update(_spec_summary(spec))
     phase = PHASE_OF_SESSION.get(live.phase, "context") if live else "context"
-    context.update(
-        {
-            "editor": SpecEditor(phase, spec) if spec.aligned_at is None else None,
-            "conflict": None,
-            "phase": phase,
-            "end_form": form,
-            "phase_minutes": live_session.PHASE_MINUTES[SESSION_PHASE[phase]],
-        }
+    return _session_page(
+        request,
+        _session_context(request, feature, spec),
+        editor=SpecEditor(phase, spec) if spec.aligned_at is None else None,
+        conflict=None,
+        phase=phase,
+        end_form=form,
+        status=400,
     )
-    return render(request, "collab/features/spec_session.html", context, status=400)
 
 
 @login_required

@@ -29,7 +29,7 @@ from collab.features.specs import (
     spec_for_feature,
 )
 from collab.forms import add_errors
-from collab.models import Feature, Membership, Organisation, Team
+from collab.models import Feature, Membership, Organisation, Spec, Team
 
 PAGE_SIZE = 50
 LIFECYCLE = [(s, label) for s, label in Feature.Status.choices if s != Feature.Status.DROPPED]
@@ -71,6 +71,22 @@ def require_editor(request: HttpRequest, team: Team | int) -> None:
         raise PermissionDenied(
             _("Only the team's PM and tech lead, product leadership and Product Ops edit it.")
         )
+
+
+def spec_summary(spec: Spec) -> dict[str, Any]:
+    """What a spec's pages show of it: alignment gaps and advice until it is aligned, the criteria,
+    constraints and options as lists, and the INVEST checklist with each answer."""
+    invest = normalise("invest", spec.invest)
+    return {
+        "gaps": spec_alignment_gaps(spec) if spec.aligned_at is None else [],
+        "advice": spec_alignment_advice(spec) if spec.aligned_at is None else [],
+        "criteria": normalise("success_criteria", spec.success_criteria),
+        "constraints": normalise("technical_constraints", spec.technical_constraints),
+        "options": normalise("options", spec.options),
+        "invest": [
+            (label, help_text, invest.get(k) if invest else None) for k, label, help_text in INVEST_ITEMS
+        ],
+    }
 
 
 def _plain_number(value: Any) -> Any:
@@ -206,14 +222,11 @@ def feature_edit(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_GET
 def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
-    from collab.features.selectors import spec_revisions, spec_sessions
-
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
-    sessions = spec_sessions(spec=spec)
-    revisions = [(r, [field_label(n) for n in r.fields]) for r in spec_revisions(spec=spec)[:5]]
+    sessions = selectors.spec_sessions(spec=spec)
+    revisions = [(r, [field_label(n) for n in r.fields]) for r in selectors.spec_revisions(spec=spec)[:5]]
     may_edit = may_edit_feature(me(request), feature.team_id)
-    invest = normalise("invest", spec.invest)
     deployments, deployment_count = selectors.feature_deployments(feature=feature)
     context = {
         "feature": feature,
@@ -231,15 +244,7 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
         "dependents": list(feature.dependents.all()),
         "may_edit": may_edit,
         "transitions": [(s, Feature.Status(s).label) for s in services.allowed_transitions(feature)],
-        "gaps": spec_alignment_gaps(spec) if spec.aligned_at is None else [],
-        "advice": spec_alignment_advice(spec) if spec.aligned_at is None else [],
-        "criteria": normalise("success_criteria", spec.success_criteria),
-        "constraints": normalise("technical_constraints", spec.technical_constraints),
-        "options": normalise("options", spec.options),
-        "invest": [
-            (label, help_text, invest.get(key_) if invest else None)
-            for key_, label, help_text in INVEST_ITEMS
-        ],
+        **spec_summary(spec),
         "today": timezone.localdate(),
         "lifecycle": LIFECYCLE,
         "done_steps": _done_steps(feature),
