@@ -30,6 +30,7 @@ from collab.features.specs import (
 )
 from collab.forms import add_errors
 from collab.models import Feature, Membership, Organisation, Spec, Team
+from collab.workspace.common import org_zone
 
 PAGE_SIZE = 50
 LIFECYCLE = [(s, label) for s, label in Feature.Status.choices if s != Feature.Status.DROPPED]
@@ -264,8 +265,14 @@ def feature_transition(request: HttpRequest, key: str) -> HttpResponse:
     at = None
     if form.cleaned_data.get("delivered_on"):
         day = form.cleaned_data["delivered_on"]
-        # A past day counts as delivered at the end of that day; today means now.
-        at = None if day >= timezone.localdate() else timezone.make_aware(datetime.combine(day, time(17, 0)))
+        # A past day counts as delivered at the end of that working day, in the organisation's time
+        # zone (not the server's); today means now.
+        zone = org_zone(feature.org.time_zone)
+        at = (
+            None
+            if day >= timezone.localdate(timezone=zone)
+            else datetime.combine(day, time(17, 0), tzinfo=zone)
+        )
     try:
         services.feature_transition(feature=feature, to=form.cleaned_data["to"], by=me(request), at=at)
     except ValidationError as exc:

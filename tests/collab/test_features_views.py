@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -315,3 +317,17 @@ def test_services_create_keys_in_sequence(org: Any, team: Any, pm: Any) -> None:
     first = services.feature_create(org=org, team=team, title="A", by=pm)
     second = services.feature_create(org=org, team=team, title="B", by=pm)
     assert int(second.key[2:]) == int(first.key[2:]) + 1
+
+
+def test_a_past_delivery_day_ends_at_five_in_the_organisations_time_zone(
+    client_for: Any, pm: Any, team: Any
+) -> None:
+    team.org.time_zone = "America/New_York"
+    team.org.save(update_fields=["time_zone"])
+    feature = _feature(team, status="in_progress")
+    client_for(pm).post(
+        reverse("collab:feature_transition", args=[feature.key]),
+        {"to": "delivered", "delivered_on": "2026-01-15"},
+    )
+    feature.refresh_from_db()
+    assert feature.delivered_at == datetime(2026, 1, 15, 17, 0, tzinfo=ZoneInfo("America/New_York"))
