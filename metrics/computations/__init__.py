@@ -1,0 +1,59 @@
+"""The metric engine: pure pandas/numpy, no Django.
+
+`compute_window` and `compute_series` turn `Frames` (see metrics/frames.py) into metric results of
+DESIGN.md's shape ``{metric, team, from, to, value, numerator, denominator, cohort, extra}``.
+
+How it works, once for both entry points:
+1. each record of a cohort (an aligned spec, a delivered feature, a deployment, ...) is derived
+   once from the raw tables, with the week of the instant that puts it in a window: the index of
+   the ISO week, in the organisation's time zone, that contains it (`weeks.Calendar`,
+   `cohorts.Cohorts`);
+2. per team and week, counts and sums go into a (group × week) matrix; a window of w weeks is a
+   sum over w consecutive columns, so every sliding window costs one vectorised sum. Medians
+   take the window's slice of the group's records, sorted by week (`windows.Windows`,
+   `measures`).
+`compute_window` is the one-window case of the same engine (`engine`).
+
+Organisation-wide results pool every record (including those of no team); they are never means
+of team values.
+
+The modules: `targets` (the metrics, their texts, targets, traffic lights, DORA bands), `weeks`,
+`windows`, `cohorts`, `measures` (one function per metric), `engine` (the entry points).
+"""
+
+from __future__ import annotations
+
+from metrics.computations.engine import compute_series, compute_window
+from metrics.computations.targets import (
+    DEFAULT_TARGETS,
+    DORA_METRICS,
+    METADATA,
+    METRICS,
+    WARN_MARGIN,
+    Target,
+    dora_band,
+    status,
+    targets_with_overrides,
+)
+from metrics.computations.weeks import parse_week, week_index, week_label, week_start, window_bounds
+from metrics.computations.windows import median
+
+__all__ = [
+    "DEFAULT_TARGETS",
+    "DORA_METRICS",
+    "METADATA",
+    "METRICS",
+    "WARN_MARGIN",
+    "Target",
+    "compute_series",
+    "compute_window",
+    "dora_band",
+    "median",
+    "parse_week",
+    "status",
+    "targets_with_overrides",
+    "week_index",
+    "week_label",
+    "week_start",
+    "window_bounds",
+]
