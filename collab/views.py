@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -66,7 +66,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if not can(request.membership, Cap.MANAGE_ORG):  # type: ignore[attr-defined]
             return render(request, "403.html", status=403)
         if form.is_valid():
-            form.save()
+            # Only the fields this form edits: the metric targets are edited on another page.
+            form.save(commit=False).save(update_fields=list(OrganisationForm.Meta.fields))
             messages.success(request, _("Organisation settings saved."))
             return redirect("collab:settings")
     context = {
@@ -120,7 +121,10 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("Team saved."))
                 return redirect("collab:team_detail", slug=team.slug)
         elif action == "remove":
-            member = get_object_or_404(team.members.all(), pk=request.POST.get("member"))
+            member_id = request.POST.get("member", "")
+            if not member_id.isdigit():
+                raise Http404
+            member = get_object_or_404(team.members.all(), pk=member_id)
             services.team_member_remove(member=member)
             messages.success(request, _("Removed from the team."))
             return redirect("collab:team_detail", slug=team.slug)

@@ -4,9 +4,10 @@ import re
 
 import pytest
 from django.core import mail
+from django.db.models.signals import pre_save
 from django.urls import reverse
 
-from collab.models import Invitation, Membership, TeamMember
+from collab.models import Invitation, Membership, Organisation, TeamMember
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,14 @@ def test_engineer_cannot_create_a_team(client_for, make_member):
         .status_code
         == 403
     )
+
+
+@pytest.mark.parametrize("member", ["abc", "", "999999"])
+def test_removing_a_member_who_is_not_in_the_team_is_404(client_for, ops, team, member):
+    response = client_for(ops).post(
+        reverse("collab:team_detail", args=[team.slug]), {"action": "remove", "member": member}
+    )
+    assert response.status_code == 404
 
 
 def test_team_of_another_organisation_is_404(assert_404_for_outsider, team):
@@ -140,3 +149,19 @@ def test_home_shows_what_waits_for_the_person(client_for, pm, team, django_asser
     assert "Checkout in one click" in body
     assert "Already shipped" not in body
     assert "Nothing waits for your decision." in body
+
+
+def test_saving_the_organisation_settings_keeps_targets_edited_meanwhile(client_for, ops, org):
+    def targets_edited_meanwhile(sender, instance, **kwargs):
+        Organisation.objects.filter(pk=instance.pk).update(targets={"lead_time_hours": 24})
+
+    pre_save.connect(targets_edited_meanwhile, sender=Organisation)
+    try:
+        response = client_for(ops).post(
+            reverse("collab:settings"), {"name": "Renamed", "time_zone": "Europe/Paris", "language": "fr"}
+        )
+    finally:
+        pre_save.disconnect(targets_edited_meanwhile, sender=Organisation)
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert (org.name, org.language, org.targets) == ("Renamed", "fr", {"lead_time_hours": 24})
