@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import zoneinfo
+from collections import defaultdict
 from typing import Any
 
 FORMAT = "collab-workspace/1"
@@ -72,6 +73,14 @@ def path(*parts: str | int) -> str:
         else:
             text += f".{part}" if text else part
     return text or "$"
+
+
+def grouped(rows: Any, key: str) -> dict[int, list[dict[str, Any]]]:
+    """Rows by the id in their `key` column (a parent's id), each group in the rows' order."""
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups
 
 
 def value_rows(queryset: Any) -> list[dict[str, Any]]:

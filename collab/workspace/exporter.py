@@ -9,7 +9,6 @@ queries is fixed (one per table, rows read as plain values), whatever the organi
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from collab.models import (
@@ -27,7 +26,16 @@ from collab.models import (
     Team,
     TeamMember,
 )
-from collab.workspace.common import FORMAT, as_float, format_timestamp, number, org_zone, put, value_rows
+from collab.workspace.common import (
+    FORMAT,
+    as_float,
+    format_timestamp,
+    grouped,
+    number,
+    org_zone,
+    put,
+    value_rows,
+)
 from collab.workspace.rituals_exporter import export_rituals
 from collab.workspace_validation import schema
 from metrics.models import Commit, Deployment, Incident
@@ -39,13 +47,6 @@ INVEST_FIELDS = ("independent", "negotiable", "valuable", "estimable", "small", 
 
 def export_workspace(org: Organisation) -> dict[str, Any]:
     return _Exporter(org).export()
-
-
-def _grouped(rows: Any, key: str) -> dict[int, list[dict[str, Any]]]:
-    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[row[key]].append(row)
-    return groups
 
 
 class _Exporter:
@@ -112,7 +113,7 @@ class _Exporter:
             Team.objects.filter(org=self.org).order_by("id").values("id", "slug", "name", "topology")
         )
         self.team_slugs: dict[int, str] = {row["id"]: row["slug"] for row in rows}
-        members = _grouped(
+        members = grouped(
             TeamMember.objects.filter(team__org=self.org)
             .order_by("id")
             .values("team_id", "membership_id", "role"),
@@ -135,13 +136,13 @@ class _Exporter:
         rows = value_rows(
             Objective.objects.filter(org=self.org).order_by("id").values("id", "key", "title", "quarter")
         )
-        teams = _grouped(
+        teams = grouped(
             Objective.teams.through.objects.filter(objective__org=self.org)
             .order_by("id")
             .values("objective_id", "team_id"),
             "objective_id",
         )
-        results = _grouped(
+        results = grouped(
             KeyResult.objects.filter(org=self.org)
             .order_by("id")
             .values("id", "objective_id", "key", "title", "kind", "unit", "baseline", "target", "current"),
@@ -195,7 +196,7 @@ class _Exporter:
             )
         )
         self.feature_keys: dict[int, str] = {row["id"]: row["key"] for row in rows}
-        krs = _grouped(
+        krs = grouped(
             Feature.key_results.through.objects.filter(feature__org=org)
             .order_by("id")
             .values("feature_id", "keyresult_id"),
@@ -205,13 +206,13 @@ class _Exporter:
             spec["feature_id"]: spec for spec in value_rows(Spec.objects.filter(feature__org=org).values())
         }
         spec_feature = {spec["id"]: feature_id for feature_id, spec in specs.items()}
-        attendance = _grouped(
+        attendance = grouped(
             SessionAttendance.objects.filter(session__spec__feature__org=org)
             .order_by("id")
             .values("session_id", "membership_id"),
             "session_id",
         )
-        sessions = _grouped(
+        sessions = grouped(
             (
                 {**row, "feature_id": spec_feature[row["spec_id"]]}
                 for row in AlignmentSession.objects.filter(spec__feature__org=org)
@@ -220,7 +221,7 @@ class _Exporter:
             ),
             "feature_id",
         )
-        revisions = _grouped(
+        revisions = grouped(
             (
                 {**row, "feature_id": spec_feature[row["spec_id"]]}
                 for row in SpecRevision.objects.filter(spec__feature__org=org)
@@ -229,7 +230,7 @@ class _Exporter:
             ),
             "feature_id",
         )
-        reviews = _grouped(
+        reviews = grouped(
             AcceptanceReview.objects.filter(feature__org=org)
             .order_by("id")
             .values("feature_id", "at", "by_id", "outcome", "reason"),
@@ -358,13 +359,13 @@ class _Exporter:
             .values("id", "key", "team_id", "environment", "result", "finished_at")
         )
         keys = {row["id"]: row["key"] for row in rows}
-        commits = _grouped(
+        commits = grouped(
             Commit.objects.filter(deployment__org=org)
             .order_by("id")
             .values("deployment_id", "sha", "authored_at"),
             "deployment_id",
         )
-        shipped = _grouped(
+        shipped = grouped(
             Deployment.features.through.objects.filter(deployment__org=org)
             .order_by("id")
             .values("deployment_id", "feature_id"),

@@ -4,12 +4,11 @@ conflicts (sessions, PIVOT), escalations, obstacles and pulses. One query per ta
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from collab.models import Organisation
-from collab.workspace.common import put, value_rows
+from collab.workspace.common import grouped, put, value_rows
 from rituals.models import (
     ActionItem,
     Conflict,
@@ -24,13 +23,6 @@ from rituals.models import (
 )
 
 Stamp = Callable[[dt.datetime | None], str | None]
-
-
-def _grouped(rows: Any, key: str) -> dict[int, list[dict[str, Any]]]:
-    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[row[key]].append(row)
-    return groups
 
 
 def export_rituals(
@@ -102,26 +94,26 @@ def _syncs(
         .order_by("id")
         .values("id", "key", "team_id", "ritual", "facilitator_id", "scheduled_at", "started_at", "ended_at")
     )
-    sections = _grouped(
+    sections = grouped(
         SyncSection.objects.filter(sync__org=org)
         .order_by("sync_id", "position", "id")
         .values("id", "sync_id", "code", "title", "planned_minutes", "started_at", "ended_at"),
         "sync_id",
     )
     codes = {section["id"]: section["code"] for group in sections.values() for section in group}
-    items = _grouped(
+    items = grouped(
         SyncItem.objects.filter(sync__org=org)
         .order_by("id")
         .values("sync_id", "section_id", "title", "notes", "feature_id"),
         "sync_id",
     )
-    decisions = _grouped(
+    decisions = grouped(
         Decision.objects.filter(sync__org=org)
         .order_by("id")
         .values("sync_id", "section_id", "text", "feature_id"),
         "sync_id",
     )
-    actions = _grouped(
+    actions = grouped(
         ActionItem.objects.filter(sync__org=org)
         .order_by("id")
         .values("sync_id", "title", "owner_id", "due", "done_at"),
@@ -188,7 +180,7 @@ def _conflicts(
             "resolution",
         )
     )
-    sessions = _grouped(
+    sessions = grouped(
         ConflictSession.objects.filter(conflict__org=org).order_by("id").values("conflict_id", "held_at"),
         "conflict_id",
     )
