@@ -8,7 +8,6 @@ metric refresh of the organisation is asked for after the commit when the metric
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from collab.features.metrics_hook import metrics_service
 from collab.models import (
     AcceptanceReview,
     AlignmentSession,
@@ -71,7 +71,7 @@ def import_workspace(doc: dict[str, Any]) -> Organisation:
     try:
         with transaction.atomic():
             org = _Loader(doc).load()
-            refresh = _metrics_refresh()
+            refresh = metrics_service("org_metrics_refresh_later")
             if refresh is not None:
                 transaction.on_commit(partial(refresh, org_id=org.id))
     except IntegrityError as exc:
@@ -83,14 +83,6 @@ def import_workspace(doc: dict[str, Any]) -> Organisation:
             ) from exc
         raise
     return org
-
-
-def _metrics_refresh() -> Callable[..., Any] | None:
-    try:
-        from metrics.services import org_metrics_refresh_later  # type: ignore[attr-defined]
-    except ImportError:  # the metrics engine does not offer it (yet)
-        return None
-    return org_metrics_refresh_later
 
 
 class _Loader:

@@ -7,7 +7,6 @@ recomputed (`metrics.services.team_metrics_refresh_later`, when the metrics engi
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.features.metrics_hook import metrics_service
 from collab.models import Membership, Organisation
 from metrics.api import selectors
 from metrics.api.auth import PREFIX_LENGTH, token_generate, token_hash
@@ -39,13 +39,7 @@ from metrics.models import ApiToken, Commit, Deployment, IdempotencyRecord, Inci
 
 def _refresh_hook() -> Callable[..., Any] | None:
     """`metrics.services.team_metrics_refresh_later`, written by the metrics engine; None until then."""
-    try:
-        module = importlib.import_module("metrics.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "metrics.services":
-            raise
-        return None
-    return getattr(module, "team_metrics_refresh_later", None)
+    return metrics_service("team_metrics_refresh_later")
 
 
 def _refresh_after_commit(team_ids: Iterable[int]) -> None:

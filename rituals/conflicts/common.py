@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 
+from collab.features.metrics_hook import metrics_service
 from collab.models import Membership, Organisation, Role
 
 logger = logging.getLogger(__name__)
@@ -46,13 +47,9 @@ def refresh_team_metrics_later(*, team_id: int | None, org_id: int | None = None
     """After commit, ask the metrics app to recompute the team's snapshots (debounced there), or
     the organisation's when the record belongs to no team. The metrics service is optional:
     without it the nightly recompute catches up."""
-    try:
-        from metrics import services as metrics_services
-    except ImportError:
-        return
-    if team_id is not None and hasattr(metrics_services, "team_metrics_refresh_later"):
-        transaction.on_commit(
-            partial(metrics_services.team_metrics_refresh_later, team_id=team_id), robust=True
-        )
-    elif org_id is not None and hasattr(metrics_services, "org_metrics_refresh_later"):
-        transaction.on_commit(partial(metrics_services.org_metrics_refresh_later, org_id=org_id), robust=True)
+    team_refresh = metrics_service("team_metrics_refresh_later")
+    org_refresh = metrics_service("org_metrics_refresh_later")
+    if team_id is not None and team_refresh is not None:
+        transaction.on_commit(partial(team_refresh, team_id=team_id), robust=True)
+    elif org_id is not None and org_refresh is not None:
+        transaction.on_commit(partial(org_refresh, org_id=org_id), robust=True)

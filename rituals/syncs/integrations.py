@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from collab.features.metrics_hook import metrics_service
 from collab.models import Team
 
 
@@ -35,11 +36,8 @@ def team_velocity_summary(team: Team) -> dict[str, Any] | None:
 
 def team_metrics_refresh_later(team_id: int | None) -> None:
     """Enqueue a recompute of the team's metrics after commit, when the metrics app offers it."""
-    if team_id is None:
-        return
-    try:
-        from metrics.services import team_metrics_refresh_later as refresh  # type: ignore[attr-defined]
-    except ImportError:
+    refresh = metrics_service("team_metrics_refresh_later")
+    if team_id is None or refresh is None:
         return
     transaction.on_commit(lambda: refresh(team_id=team_id))
 
