@@ -3,13 +3,28 @@ obstacles, 1:1s, post-mortems)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import factory
 from django.utils import timezone
 
+from collab.models import Membership, Organisation, Team
 from rituals import models
+from rituals.syncs import services
 from tests.factories import MembershipFactory, TeamFactory
+
+
+def drive_sync(
+    org: Organisation, team: Team | None, facilitator: Membership, when: datetime | None = None
+) -> models.Sync:
+    """A DRIVE sync prepared by the real service, its sections and agenda filled in as in the app."""
+    return services.sync_create(
+        org=org,
+        team=team,
+        template=services.template_for(org, models.Ritual.DRIVE),
+        facilitator=facilitator,
+        scheduled_at=when or timezone.now(),
+    )
 
 
 class SyncFactory(factory.django.DjangoModelFactory):

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rituals.models import Ritual, Sync
+from rituals.models import Sync
 from rituals.syncs import defaults, services
+from tests.rituals.factories import drive_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -14,14 +15,7 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 def live(org, team, pm, started_minutes_ago):
     started = NOW - timedelta(minutes=started_minutes_ago)
-    sync = services.sync_create(
-        org=org,
-        team=team,
-        template=services.template_for(org, Ritual.DRIVE),
-        facilitator=pm,
-        scheduled_at=started,
-    )
-    return services.sync_start(sync=sync, now=started)
+    return services.sync_start(sync=drive_sync(org, team, pm, started), now=started)
 
 
 def test_a_sync_live_for_more_than_three_hours_is_closed_with_a_note(
@@ -41,13 +35,7 @@ def test_a_sync_live_for_more_than_three_hours_is_closed_with_a_note(
 
 def test_recent_scheduled_and_closed_syncs_are_left_alone(org, team, pm):
     recent = live(org, team, pm, 179)
-    scheduled = services.sync_create(
-        org=org,
-        team=team,
-        template=services.template_for(org, Ritual.DRIVE),
-        facilitator=pm,
-        scheduled_at=NOW - timedelta(hours=5),
-    )
+    scheduled = drive_sync(org, team, pm, NOW - timedelta(hours=5))
     done = live(org, team, pm, 300)
     services.sync_close(sync=done, now=NOW - timedelta(hours=4), send_summary=False)
     assert services.syncs_close_stale(now=NOW) == []

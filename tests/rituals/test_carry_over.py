@@ -4,22 +4,13 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from rituals.models import ActionItem, Obstacle, Ritual, Sync, SyncItem
+from rituals.models import ActionItem, Obstacle, Sync, SyncItem
 from rituals.syncs import services
+from tests.rituals.factories import drive_sync
 
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def drive_sync(org, team, facilitator, when):
-    return services.sync_create(
-        org=org,
-        team=team,
-        template=services.template_for(org, Ritual.DRIVE),
-        facilitator=facilitator,
-        scheduled_at=when,
-    )
 
 
 @pytest.fixture

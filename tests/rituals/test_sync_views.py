@@ -16,6 +16,7 @@ from rituals.models import ActionItem, Decision, Pulse, Ritual, Sync, SyncItem
 from rituals.syncs import services
 from rituals.syncs.views import live
 from tests.factories import OrganisationFactory
+from tests.rituals.factories import drive_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +36,7 @@ def login(membership) -> Client:
 
 @pytest.fixture
 def sync(org, team, pm, tech_lead):
-    sync = services.sync_create(
-        org=org,
-        team=team,
-        template=services.template_for(org, Ritual.DRIVE),
-        facilitator=pm,
-        scheduled_at=timezone.now(),
-    )
+    sync = drive_sync(org, team, pm)
     section = sync.sections.get(code="issues")
     services.item_add(sync=sync, section=section, title="Cache strategy", author=tech_lead)
     services.decision_add(sync=sync, section=section, text="Use Redis", author=pm)
@@ -320,13 +315,7 @@ def test_pages_have_a_fixed_number_of_queries(sync, pm, tech_lead, django_assert
 
 
 def test_list_shows_upcoming_live_and_past_with_filters(org, team, pm, sync):
-    other = services.sync_create(
-        org=org,
-        team=team,
-        template=services.template_for(org, Ritual.DRIVE),
-        facilitator=pm,
-        scheduled_at=timezone.now() - timedelta(days=7),
-    )
+    other = drive_sync(org, team, pm, timezone.now() - timedelta(days=7))
     services.sync_start(sync=other)
     services.sync_close(sync=other, send_summary=False)
     client = login(pm)

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from rituals.models import Conflict, Escalation, Obstacle, Pulse, Ritual, Sync
+from rituals.models import Conflict, Escalation, Obstacle, Pulse, Sync
 from rituals.syncs import defaults, services
 from tests.factories import FeatureFactory, OrganisationFactory, SpecFactory, TeamFactory
+from tests.rituals import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +19,7 @@ WEEK = "2026-W10"
 
 
 def drive_sync(org, team, facilitator, when=SYNC_AT):
-    return services.sync_create(
-        org=org,
-        team=team,
-        template=services.template_for(org, Ritual.DRIVE),
-        facilitator=facilitator,
-        scheduled_at=when,
-    )
+    return factories.drive_sync(org, team, facilitator, when)
 
 
 def items_by_source(sync):

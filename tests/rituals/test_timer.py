@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rituals.models import Ritual, Sync, SyncSection
+from rituals.models import Sync, SyncSection
 from rituals.syncs import selectors, services
 from rituals.syncs.timer import clock, phase, section_elapsed, timer_state
+from tests.rituals.factories import drive_sync
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -71,10 +72,7 @@ def test_display_counts_down_then_counts_the_overrun():
 
 @pytest.fixture
 def live_sync(db, org, team, pm):
-    sync = services.sync_create(
-        org=org, team=team, template=services.template_for(org, Ritual.DRIVE), facilitator=pm, scheduled_at=T0
-    )
-    return services.sync_start(sync=sync, now=T0)
+    return services.sync_start(sync=drive_sync(org, team, pm, T0), now=T0)
 
 
 def sections_of(sync: Sync) -> list[SyncSection]:
