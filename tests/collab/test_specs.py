@@ -34,6 +34,27 @@ def spec(team: Any) -> Spec:
     return SpecFactory(feature=FeatureFactory(team=team, status="framing"))
 
 
+def record_session(
+    spec: Spec,
+    by: Any,
+    *,
+    phase: str = "context_setting",
+    outcome: str = "continue",
+    attendees: list[Any] | None = None,
+    **extra: Any,
+) -> AlignmentSession:
+    """A session held now, attended by `by` unless told otherwise."""
+    return spec_session_record(
+        spec=spec,
+        by=by,
+        held_at=timezone.now(),
+        phase=phase,
+        outcome=outcome,
+        attendees=[by] if attendees is None else attendees,
+        **extra,
+    )
+
+
 def editor_post(editor: SpecEditor, **overrides: Any) -> dict[str, Any]:
     """What a browser submits for this editor, unchanged, plus overrides (by input name)."""
     data: dict[str, Any] = {"phase": editor.phase}
@@ -102,23 +123,9 @@ def test_alignment_gaps_say_what_is_missing(
 def test_session_aligned_aligns_spec_and_feature(spec: Spec, pm: Any, tech_lead: Any) -> None:
     spec.options = OPTIONS
     spec.save()
-    first = spec_session_record(
-        spec=spec,
-        by=pm,
-        held_at=timezone.now(),
-        phase="context_setting",
-        outcome="continue",
-        attendees=[pm, tech_lead],
-        duration_minutes=15,
-    )
-    second = spec_session_record(
-        spec=spec,
-        by=pm,
-        held_at=timezone.now(),
-        phase="solution_design",
-        outcome="aligned",
-        attendees=[pm, tech_lead],
-        duration_minutes=30,
+    first = record_session(spec, pm, attendees=[pm, tech_lead], duration_minutes=15)
+    second = record_session(
+        spec, pm, phase="solution_design", outcome="aligned", attendees=[pm, tech_lead], duration_minutes=30
     )
     spec.refresh_from_db()
     spec.feature.refresh_from_db()
@@ -130,14 +137,7 @@ def test_session_aligned_aligns_spec_and_feature(spec: Spec, pm: Any, tech_lead:
 
 def test_session_aligned_refused_records_nothing(spec: Spec, pm: Any) -> None:
     with pytest.raises(ValidationError) as exc:
-        spec_session_record(
-            spec=spec,
-            by=pm,
-            held_at=timezone.now(),
-            phase="solution_design",
-            outcome="aligned",
-            attendees=[pm],
-        )
+        record_session(spec, pm, phase="solution_design", outcome="aligned")
     assert "Describe two or three architecture options" in str(exc.value)
     assert not AlignmentSession.objects.exists()
     spec.refresh_from_db()
@@ -146,49 +146,24 @@ def test_session_aligned_refused_records_nothing(spec: Spec, pm: Any) -> None:
 
 def test_first_session_moves_idea_to_framing(team: Any, pm: Any) -> None:
     spec = SpecFactory(feature=FeatureFactory(team=team, status="idea"))
-    spec_session_record(
-        spec=spec, by=pm, held_at=timezone.now(), phase="context_setting", outcome="continue", attendees=[pm]
-    )
+    record_session(spec, pm)
     spec.feature.refresh_from_db()
     assert spec.feature.status == "framing"
 
 
 def test_session_needs_attendees_of_the_org(spec: Spec, pm: Any) -> None:
     with pytest.raises(ValidationError):
-        spec_session_record(
-            spec=spec,
-            by=pm,
-            held_at=timezone.now(),
-            phase="context_setting",
-            outcome="continue",
-            attendees=[],
-        )
+        record_session(spec, pm, attendees=[])
     with pytest.raises(ValidationError):
-        spec_session_record(
-            spec=spec,
-            by=pm,
-            held_at=timezone.now(),
-            phase="context_setting",
-            outcome="continue",
-            attendees=[MembershipFactory()],
-        )
+        record_session(spec, pm, attendees=[MembershipFactory()])
 
 
 def test_no_session_after_alignment(spec: Spec, pm: Any) -> None:
     spec.options = OPTIONS
     spec.save()
-    spec_session_record(
-        spec=spec, by=pm, held_at=timezone.now(), phase="solution_design", outcome="aligned", attendees=[pm]
-    )
+    record_session(spec, pm, phase="solution_design", outcome="aligned")
     with pytest.raises(ValidationError, match="already aligned"):
-        spec_session_record(
-            spec=spec,
-            by=pm,
-            held_at=timezone.now(),
-            phase="solution_design",
-            outcome="continue",
-            attendees=[pm],
-        )
+        record_session(spec, pm, phase="solution_design")
 
 
 def test_spec_align_needs_an_aligned_session_of_this_spec(spec: Spec, pm: Any) -> None:
@@ -370,13 +345,6 @@ def test_session_record_held_elsewhere(client_for: Any, pm: Any, tech_lead: Any,
 
 def test_feature_page_counts_sessions_against_target(client_for: Any, pm: Any, spec: Spec) -> None:
     for _ in range(3):
-        spec_session_record(
-            spec=spec,
-            by=pm,
-            held_at=timezone.now(),
-            phase="context_setting",
-            outcome="continue",
-            attendees=[pm],
-        )
+        record_session(spec, pm)
     body = client_for(pm).get(reverse("collab:feature_detail", args=[spec.feature.key])).content.decode()
     assert "3 / target ≤ 2" in body
