@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -108,22 +110,25 @@ def postmortem_create(request: HttpRequest) -> HttpResponse:
             title=_("Delivery delay: %(feature)s") % {"feature": feature.title},
         )
     form = PostMortemForm(request.POST or None, org=org, initial=initial)
-    timeline, actions = _formsets(request, None)
+    save = partial(services.postmortem_create, org=org, by=request.membership)  # type: ignore[attr-defined]
+    return _form_page(request, None, form, save)
+
+
+def _form_page(
+    request: HttpRequest, postmortem: PostMortem | None, form: PostMortemForm, save: Callable[..., PostMortem]
+) -> HttpResponse:
+    """The post-mortem form with its timeline and action rows: on a valid POST `save` gets them all
+    and the page goes to the post-mortem; otherwise the form shows again, with its errors."""
+    timeline, actions = _formsets(request, postmortem)
     if request.method == "POST" and form.is_valid() and timeline.is_valid() and actions.is_valid():
         try:
-            postmortem = services.postmortem_create(
-                org=org,
-                by=request.membership,  # type: ignore[attr-defined]
-                timeline=_rows(timeline),
-                action_items=_rows(actions),
-                **form.cleaned_data,
-            )
+            saved = save(timeline=_rows(timeline), action_items=_rows(actions), **form.cleaned_data)
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Post-mortem saved."))
-            return redirect("rituals:postmortem_detail", pk=postmortem.pk)
-    context = {"form": form, "timeline": timeline, "actions": actions}
+            return redirect("rituals:postmortem_detail", pk=saved.pk)
+    context = {"form": form, "timeline": timeline, "actions": actions, "postmortem": postmortem}
     return render(request, "rituals/conflicts/postmortem_form.html", context)
 
 
@@ -166,19 +171,4 @@ def postmortem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "learnings": postmortem.learnings,
     }
     form = PostMortemForm(request.POST or None, org=request.org, editing=True, initial=initial)  # type: ignore[attr-defined]
-    timeline, actions = _formsets(request, postmortem)
-    if request.method == "POST" and form.is_valid() and timeline.is_valid() and actions.is_valid():
-        try:
-            services.postmortem_update(
-                postmortem=postmortem,
-                timeline=_rows(timeline),
-                action_items=_rows(actions),
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Post-mortem saved."))
-            return redirect("rituals:postmortem_detail", pk=postmortem.pk)
-    context = {"form": form, "timeline": timeline, "actions": actions, "postmortem": postmortem}
-    return render(request, "rituals/conflicts/postmortem_form.html", context)
+    return _form_page(request, postmortem, form, partial(services.postmortem_update, postmortem=postmortem))
