@@ -1,120 +1,103 @@
-"""The metrics: each returns, per group then window, (value, numerator, denominator, cohort, extra)."""
+"""The metrics: each returns a `Grid`, its results for every (width × group × window) as arrays.
+
+The arithmetic is the definitions' (DESIGN.md), element-wise: a ratio is the numerator divided by
+the denominator where the denominator is not zero, and null elsewhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metrics.computations.cohorts import Cohorts
-from metrics.computations.targets import dora_band
-from metrics.computations.windows import Windows, median
-
-_Row = tuple[Any, Any, Any, int, dict[str, Any]]
-_Grid = list[list[_Row]]
-
-
-def _number(value: float) -> int | float:
-    """An integral float as an int (points are whole in practice), else the float."""
-    return int(value) if float(value).is_integer() else float(value)
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator else None
+from metrics.computations.results import (
+    Column,
+    Field,
+    Grid,
+    floats,
+    ints,
+    nulls,
+    where,
+    whole_where_integral,
+)
+from metrics.computations.targets import BANDS, dora_bands
+from metrics.computations.windows import Windows
 
 
-def _rate(
-    hits: np.ndarray, count: np.ndarray, extra: Callable[[int, int], dict[str, Any]] | None = None
-) -> _Grid:
-    return [
-        [
-            (
-                _ratio(int(hits[g, j]), int(count[g, j])),
-                int(hits[g, j]),
-                int(count[g, j]),
-                int(count[g, j]),
-                extra(g, j) if extra else {},
-            )
-            for j in range(count.shape[1])
-        ]
-        for g in range(count.shape[0])
-    ]
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator ÷ denominator, NaN where the denominator is zero."""
+    numerator = np.asarray(numerator, dtype="float64")
+    denominator = np.asarray(denominator, dtype="float64")
+    safe = np.where(denominator != 0, denominator, 1.0)
+    return np.where(denominator != 0, numerator / safe, np.nan)
 
 
-def _median_rows(
-    medians: list[list[Any]], count: np.ndarray, extra: Callable[[int, int], dict[str, Any]] | None = None
-) -> _Grid:
-    return [
-        [
-            (medians[g][j], None, int(count[g, j]), int(count[g, j]), extra(g, j) if extra else {})
-            for j in range(count.shape[1])
-        ]
-        for g in range(count.shape[0])
-    ]
+def _rate(hits: np.ndarray, count: np.ndarray, extra: tuple[Field, ...] = ()) -> Grid:
+    return Grid(floats(_ratio(hits, count)), ints(hits), ints(count), count, extra)
 
 
-def _time_to_alignment(cohorts: Cohorts, windows: Windows) -> _Grid:
+def _median(values: np.ndarray, count: np.ndarray, *, whole: bool, extra: tuple[Field, ...] = ()) -> Grid:
+    """A median's grid. The middle value of whole numbers stays whole (an odd count); the mean of
+    two middle values is a float."""
+    value = Column(values, (count % 2 == 1) if whole else False)
+    return Grid(value, nulls(count.shape), ints(count), count, extra)
+
+
+def _band(metric: str, values: np.ndarray, **kwargs: np.ndarray) -> tuple[Field, ...]:
+    return (Field("band", floats(dora_bands(metric, values, **kwargs)), labels=BANDS),)
+
+
+def time_to_alignment(cohorts: Cohorts, windows: Windows) -> Grid:
     specs = cohorts.aligned_specs
     count = windows.counts(specs)
     within = windows.counts(specs, cohorts.targets["time_to_alignment"].met_by(specs["sessions"]))
-    days = windows.medians(specs, "days")
-    return _median_rows(
-        windows.medians(specs, "sessions"),
-        count,
-        lambda g, j: {
-            "share_within_target": _ratio(int(within[g, j]), int(count[g, j])),
-            "median_days": days[g][j],
-        },
+    extra = (
+        Field("share_within_target", floats(_ratio(within, count))),
+        Field("median_days", floats(windows.medians(specs, "days"))),
     )
+    return _median(windows.medians(specs, "sessions"), count, whole=True, extra=extra)
 
 
-def _rework_rate(cohorts: Cohorts, windows: Windows) -> _Grid:
+def rework_rate(cohorts: Cohorts, windows: Windows) -> Grid:
     specs = cohorts.aligned_specs
     return _rate(windows.counts(specs, specs["reworked"]), windows.counts(specs))
 
 
-def _first_time_acceptance(cohorts: Cohorts, windows: Windows) -> _Grid:
+def first_time_acceptance(cohorts: Cohorts, windows: Windows) -> Grid:
     reviews = cohorts.first_reviews
     return _rate(windows.counts(reviews, reviews["accepted"]), windows.counts(reviews))
 
 
-def _conflict_one_session_rate(cohorts: Cohorts, windows: Windows) -> _Grid:
+def conflict_one_session_rate(cohorts: Cohorts, windows: Windows) -> Grid:
     conflicts = cohorts.resolved_conflicts
     count = windows.counts(conflicts)
     sessions = windows.sums(conflicts, conflicts["sessions"])
     return _rate(
         windows.counts(conflicts, conflicts["sessions"] == 1),
         count,
-        lambda g, j: {"mean_sessions": _ratio(float(sessions[g, j]), int(count[g, j]))},
+        (Field("mean_sessions", floats(_ratio(sessions, count))),),
     )
 
 
-def _velocity(cohorts: Cohorts, windows: Windows) -> _Grid:
+def velocity(cohorts: Cohorts, windows: Windows) -> Grid:
     features = cohorts.delivered_features
     count = windows.counts(features)
     points = windows.sums(features, features["points"])
-    weeks = windows.width
-    return [
-        [
-            (
-                float(points[g, j]) / weeks if count[g, j] else None,
-                _number(points[g, j]),
-                weeks,
-                int(count[g, j]),
-                {},
-            )
-            for j in range(windows.count)
-        ]
-        for g in range(len(windows.groups))
-    ]
+    weeks = np.broadcast_to(windows.width_array, count.shape)
+    return Grid(
+        floats(np.where(count > 0, points / weeks, np.nan)),
+        whole_where_integral(points),
+        ints(weeks),
+        count,
+    )
 
 
 _INVESTMENT_KINDS = ("tech_debt", "platform")
 
 
-def _investment_balance(cohorts: Cohorts, windows: Windows) -> _Grid:
+def investment_balance(cohorts: Cohorts, windows: Windows) -> Grid:
     features = cohorts.delivered_features
     count = windows.counts(features)
     points = windows.sums(features, features["points"])
@@ -127,140 +110,121 @@ def _investment_balance(cohorts: Cohorts, windows: Windows) -> _Grid:
     invested = sum(
         (kind_points[kind] for kind in _INVESTMENT_KINDS if kind in kind_points), np.zeros_like(points)
     )
-
-    def row(g: int, j: int) -> _Row:
-        total = float(points[g, j])
-        by_kind = (
-            {kind: float(kind_points[kind][g, j]) / total for kind in kinds if kind_count[kind][g, j]}
-            if total
-            else {}
+    shares = tuple(
+        Field(
+            kind,
+            where((points != 0) & (kind_count[kind] > 0), floats(_ratio(kind_points[kind], points))),
+            optional=True,
         )
-        value = float(invested[g, j]) / total if count[g, j] and total else None
-        return (value, _number(invested[g, j]), _number(total), int(count[g, j]), {"by_kind": by_kind})
+        for kind in kinds
+    )
+    return Grid(
+        where(count > 0, floats(_ratio(invested, points))),
+        whole_where_integral(invested),
+        whole_where_integral(points),
+        count,
+        (Field("by_kind", children=shares),),
+    )
 
-    return [[row(g, j) for j in range(windows.count)] for g in range(len(windows.groups))]
 
-
-def _predictability(cohorts: Cohorts, windows: Windows) -> _Grid:
+def predictability(cohorts: Cohorts, windows: Windows) -> Grid:
     planned = cohorts.planned_features
     return _rate(windows.counts(planned, planned["on_time"]), windows.counts(planned))
 
 
-def _sync_discipline(cohorts: Cohorts, windows: Windows) -> _Grid:
+def sync_discipline(cohorts: Cohorts, windows: Windows) -> Grid:
     syncs = cohorts.syncs
     sections = cohorts.sync_sections
     codes = sorted(sections["code"].dropna().unique())
-    is_code = {code: sections["code"] == code for code in codes}
-    code_count = {code: windows.counts(sections, mask) for code, mask in is_code.items()}
-    code_overrun = {
-        code: windows.sums(sections, sections["overrun"].where(mask, 0.0)) for code, mask in is_code.items()
-    }
+    overruns = []
+    for code in codes:
+        mask = sections["code"] == code
+        minutes = windows.sums(sections, sections["overrun"].where(mask, 0.0))
+        overruns.append(Field(code, floats(_ratio(minutes, windows.counts(sections, mask))), optional=True))
     return _rate(
         windows.counts(syncs, syncs["on_time"]),
         windows.counts(syncs),
-        lambda g, j: {
-            "mean_overrun_minutes": {
-                code: float(code_overrun[code][g, j]) / int(code_count[code][g, j])
-                for code in codes
-                if code_count[code][g, j]
-            }
-        },
+        (Field("mean_overrun_minutes", children=tuple(overruns)),),
     )
 
 
-def _escalations(cohorts: Cohorts, windows: Windows) -> _Grid:
-    escalations = cohorts.escalations
-    count = windows.counts(escalations)
-    by_level = {level: windows.counts(escalations, escalations["level"] == level) for level in (1, 2, 3)}
-    hours = windows.medians(escalations[escalations["decided"]], "hours")
-    return [
-        [
-            (
-                int(count[g, j]),
-                None,
-                int(count[g, j]),
-                int(count[g, j]),
-                {
-                    "by_level": {str(level): int(by_level[level][g, j]) for level in (1, 2, 3)},
-                    "median_hours_to_decision": hours[g][j],
-                },
-            )
-            for j in range(windows.count)
-        ]
-        for g in range(len(windows.groups))
-    ]
+def escalations(cohorts: Cohorts, windows: Windows) -> Grid:
+    opened = cohorts.escalations
+    count = windows.counts(opened)
+    levels = tuple(
+        Field(str(level), ints(windows.counts(opened, opened["level"] == level))) for level in (1, 2, 3)
+    )
+    hours = windows.medians(opened[opened["decided"]], "hours")
+    return Grid(
+        ints(count),
+        nulls(count.shape),
+        ints(count),
+        count,
+        (Field("by_level", children=levels), Field("median_hours_to_decision", floats(hours))),
+    )
 
 
-def _deployment_frequency(cohorts: Cohorts, windows: Windows) -> _Grid:
+def deployment_frequency(cohorts: Cohorts, windows: Windows) -> Grid:
     deployments = cohorts.deployments
     count = windows.counts(deployments)
     team_days = windows.weekly(deployments.drop_duplicates(["group", "day"]))
     if windows.org:
         # Days are distinct over the whole organisation, not summed over teams.
         team_days[-1] = windows.weekly(deployments.drop_duplicates("day"))[-1]
-    weekly = windows.slide(np.rint(team_days).astype("int64"))
-    means = weekly.mean(axis=2)
-    rows: _Grid = []
-    for g in range(len(windows.groups)):
-        row: list[_Row] = []
-        for j in range(windows.count):
-            value = median(weekly[g, j]) if count[g, j] else None
-            band = dora_band("deployment_frequency", value, weekly_mean=float(means[g, j]))
-            row.append((value, None, windows.width, int(count[g, j]), {"band": band}))
-        rows.append(row)
-    return rows
+    days = np.rint(team_days)
+    medians, means = [], []
+    for width in windows.widths:
+        weekly = np.sort(windows.slide(days, width), axis=2)
+        medians.append((weekly[:, :, (width - 1) // 2] + weekly[:, :, width // 2]) / 2)
+        means.append(weekly.mean(axis=2))
+    value = np.where(count > 0, np.stack(medians), np.nan)
+    # The middle of an odd number of weeks is a whole number of days; of an even one, a mean.
+    odd = np.broadcast_to(windows.width_array % 2 == 1, count.shape)
+    weeks = np.broadcast_to(windows.width_array, count.shape)
+    band = _band("deployment_frequency", value, weekly_means=np.stack(means))
+    return Grid(Column(value, odd), nulls(count.shape), ints(weeks), count, band)
 
 
-def _banded_median(metric: str, records: pd.DataFrame, windows: Windows) -> _Grid:
+def _banded_median(metric: str, records: pd.DataFrame, windows: Windows) -> Grid:
     count = windows.counts(records)
     medians = windows.medians(records, "hours")
-    return _median_rows(medians, count, lambda g, j: {"band": dora_band(metric, medians[g][j])})
+    return _median(medians, count, whole=False, extra=_band(metric, medians))
 
 
-def _lead_time_for_changes(cohorts: Cohorts, windows: Windows) -> _Grid:
+def lead_time_for_changes(cohorts: Cohorts, windows: Windows) -> Grid:
     return _banded_median("lead_time_for_changes", cohorts.commits, windows)
 
 
-def _change_failure_rate(cohorts: Cohorts, windows: Windows) -> _Grid:
+def change_failure_rate(cohorts: Cohorts, windows: Windows) -> Grid:
     deployments = cohorts.deployments
     hits, count = windows.counts(deployments, deployments["failed"]), windows.counts(deployments)
-    return _rate(
-        hits,
-        count,
-        lambda g, j: {"band": dora_band("change_failure_rate", _ratio(int(hits[g, j]), int(count[g, j])))},
-    )
+    return _rate(hits, count, _band("change_failure_rate", _ratio(hits, count)))
 
 
-def _time_to_restore(cohorts: Cohorts, windows: Windows) -> _Grid:
+def time_to_restore(cohorts: Cohorts, windows: Windows) -> Grid:
     return _banded_median("time_to_restore", cohorts.resolved_incidents, windows)
 
 
-def _team_pulse(cohorts: Cohorts, windows: Windows) -> _Grid:
+def team_pulse(cohorts: Cohorts, windows: Windows) -> Grid:
     pulses = cohorts.pulses
     count = windows.counts(pulses)
     scores = windows.sums(pulses, pulses["score"])
-    return [
-        [
-            (_ratio(float(scores[g, j]), int(count[g, j])), None, int(count[g, j]), int(count[g, j]), {})
-            for j in range(windows.count)
-        ]
-        for g in range(len(windows.groups))
-    ]
+    return Grid(floats(_ratio(scores, count)), nulls(count.shape), ints(count), count)
 
 
-COMPUTE: dict[str, Callable[[Cohorts, Windows], _Grid]] = {
-    "time_to_alignment": _time_to_alignment,
-    "rework_rate": _rework_rate,
-    "first_time_acceptance": _first_time_acceptance,
-    "conflict_one_session_rate": _conflict_one_session_rate,
-    "velocity": _velocity,
-    "investment_balance": _investment_balance,
-    "predictability": _predictability,
-    "sync_discipline": _sync_discipline,
-    "escalations": _escalations,
-    "deployment_frequency": _deployment_frequency,
-    "lead_time_for_changes": _lead_time_for_changes,
-    "change_failure_rate": _change_failure_rate,
-    "time_to_restore": _time_to_restore,
-    "team_pulse": _team_pulse,
+COMPUTE: dict[str, Callable[[Cohorts, Windows], Grid]] = {
+    "time_to_alignment": time_to_alignment,
+    "rework_rate": rework_rate,
+    "first_time_acceptance": first_time_acceptance,
+    "conflict_one_session_rate": conflict_one_session_rate,
+    "velocity": velocity,
+    "investment_balance": investment_balance,
+    "predictability": predictability,
+    "sync_discipline": sync_discipline,
+    "escalations": escalations,
+    "deployment_frequency": deployment_frequency,
+    "lead_time_for_changes": lead_time_for_changes,
+    "change_failure_rate": change_failure_rate,
+    "time_to_restore": time_to_restore,
+    "team_pulse": team_pulse,
 }

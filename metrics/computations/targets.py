@@ -237,3 +237,23 @@ def dora_band(metric: str, value: float | None, *, weekly_mean: float | None = N
         elite, high, medium = _HOURS_BANDS[metric]
         return "elite" if value < elite else "high" if value < high else "medium" if value < medium else "low"
     raise ValueError(f"{metric!r} is not a DORA metric")
+
+
+BANDS: tuple[str, ...] = ("elite", "high", "medium", "low")
+
+
+def dora_bands(metric: str, values: Any, *, weekly_means: Any = None) -> np.ndarray:
+    """`dora_band` element-wise: each value's band as its index in `BANDS`, NaN without a value."""
+    values = np.asarray(values, dtype="float64")
+    if metric == "deployment_frequency":
+        means = values if weekly_means is None else np.asarray(weekly_means, dtype="float64")
+        elite, high, medium = values >= 5, values >= 1, means >= 0.25
+    elif metric == "change_failure_rate":
+        elite, high, medium = values <= 0.05, values <= 0.10, values <= 0.15
+    elif metric in _HOURS_BANDS:
+        bounds = _HOURS_BANDS[metric]
+        elite, high, medium = values < bounds[0], values < bounds[1], values < bounds[2]
+    else:
+        raise ValueError(f"{metric!r} is not a DORA metric")
+    bands = np.select([elite, high, medium], [0.0, 1.0, 2.0], 3.0)
+    return np.where(np.isnan(values), np.nan, bands)

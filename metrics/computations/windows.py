@@ -1,32 +1,47 @@
-"""Sliding windows of whole weeks over (group × week) matrices, and medians."""
+"""Sliding windows of whole weeks over (group × week) matrices, and medians.
+
+Every aggregate is computed for all the requested window widths at once, as a
+(width × group × window) array: window j of width w ends at week ``first_end + j`` and covers the
+w weeks up to it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from metrics.computations.medians import sliding_medians
+
 
 @dataclass(frozen=True)
 class Windows:
-    """`count` windows of `width` weeks, the first starting at week `lo`, each one week later.
+    """`count` windows of each width in `widths`, the first ending at week `first_end`, each one
+    week later than the one before.
 
     Groups are the requested teams, in order, then the organisation when `org`.
     """
 
     teams: tuple[Any, ...]
     org: bool
-    lo: int
+    first_end: int
     count: int
-    width: int
+    widths: tuple[int, ...]
+
+    @property
+    def lo(self) -> int:
+        """The first week any window covers."""
+        return self.first_end - max(self.widths) + 1
 
     @property
     def hi(self) -> int:
-        return self.lo + self.count + self.width - 2
+        """The last week any window covers."""
+        return self.first_end + self.count - 1
 
     @property
     def span(self) -> int:
@@ -35,6 +50,15 @@ class Windows:
     @property
     def groups(self) -> list[Any]:
         return [*self.teams, None] if self.org else list(self.teams)
+
+    @cached_property
+    def shape(self) -> tuple[int, int, int]:
+        return (len(self.widths), len(self.groups), self.count)
+
+    @cached_property
+    def width_array(self) -> np.ndarray:
+        """The widths, shaped to broadcast against (width × group × window) arrays."""
+        return np.asarray(self.widths, dtype="int64")[:, None, None]
 
     def cohort(self, team: pd.Series, week: np.ndarray, **columns: Any) -> pd.DataFrame:
         """A cohort's records in the covered weeks: `group` (team position, -1 for none), `week`."""
@@ -61,39 +85,36 @@ class Windows:
             rows.append(np.bincount(week, weights=values, minlength=self.span).reshape(1, self.span))
         return np.vstack(rows).astype("float64")
 
+    def slide(self, weekly: np.ndarray, width: int) -> np.ndarray:
+        """(group × window × week of the window) view of a (group × covered week) matrix."""
+        start = self.first_end - width + 1 - self.lo
+        return sliding_window_view(weekly[:, start : start + self.count + width - 1], width, axis=1)
+
+    def totals(self, weekly: np.ndarray) -> np.ndarray:
+        """(width × group × window) sums of a (group × covered week) matrix."""
+        return np.stack([self.slide(weekly, width).sum(axis=2) for width in self.widths])
+
     def sums(self, records: pd.DataFrame, weights: Any = None) -> np.ndarray:
-        """(group × window) sums of `weights` (a count without)."""
-        return self.slide(self.weekly(records, weights)).sum(axis=2)
+        """(width × group × window) sums of `weights` (a count without)."""
+        return self.totals(self.weekly(records, weights))
 
     def counts(self, records: pd.DataFrame, where: Any = None) -> np.ndarray:
-        """(group × window) numbers of records (satisfying `where`)."""
+        """(width × group × window) numbers of records (satisfying `where`)."""
         return np.rint(self.sums(records, where)).astype("int64")
 
-    def slide(self, weekly: np.ndarray) -> np.ndarray:
-        """(group × window × week of the window) view of a (group × covered week) matrix."""
-        return sliding_window_view(weekly, self.width, axis=1)
-
-    def medians(self, records: pd.DataFrame, column: str) -> list[list[float | int | None]]:
-        """(group × window) medians of `column`; None for an empty window."""
-        order = np.lexsort((records["week"].to_numpy(), records["group"].to_numpy()))
-        group = records["group"].to_numpy()[order]
-        week = records["week"].to_numpy()[order]
-        values = records[column].to_numpy()[order]
-        firsts = self.lo + np.arange(self.count)
-        lasts = firsts + self.width - 1
-        slices: list[tuple[np.ndarray, np.ndarray]] = []
-        for position in range(len(self.teams)):
-            start, stop = np.searchsorted(group, [position, position + 1])
-            slices.append((week[start:stop], values[start:stop]))
-        if self.org:
-            by_week = np.argsort(week, kind="stable")
-            slices.append((week[by_week], values[by_week]))
-        result = []
-        for weeks, vals in slices:
-            starts = np.searchsorted(weeks, firsts, side="left")
-            stops = np.searchsorted(weeks, lasts, side="right")
-            result.append([median(vals[a:b]) for a, b in zip(starts, stops, strict=True)])
-        return result
+    def medians(self, records: pd.DataFrame, column: str) -> np.ndarray:
+        """(width × group × window) medians of `column`; NaN for an empty window."""
+        return sliding_medians(
+            records["group"].to_numpy(),
+            records["week"].to_numpy() - self.lo,
+            records[column].to_numpy(dtype="float64"),
+            teams=len(self.teams),
+            org=self.org,
+            span=self.span,
+            first_end=self.first_end - self.lo,
+            count=self.count,
+            widths=self.widths,
+        )
 
 
 def median(values: np.ndarray | Sequence[float]) -> float | int | None:

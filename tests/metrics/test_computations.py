@@ -24,6 +24,7 @@ from metrics.computations import (
     week_start,
     window_bounds,
 )
+from metrics.computations.targets import BANDS, dora_bands
 from metrics.frames import Frames, frames_from_workspace
 
 PARIS = "Europe/Paris"
@@ -557,11 +558,18 @@ def test_deployment_frequency_counts_distinct_days_per_week_and_pools_days_for_t
 )
 def test_dora_bands_follow_the_2023_report(metric, value, mean, band):
     assert dora_band(metric, value, weekly_mean=mean) == band
+    # The engine's element-wise bands (indices into BANDS, NaN without a value) agree.
+    values = [float("nan") if value is None else value]
+    means = None if mean is None else [mean]
+    (index,) = dora_bands(metric, values, weekly_means=means)
+    assert (None if index != index else BANDS[int(index)]) == band
 
 
 def test_dora_band_refuses_other_metrics():
     with pytest.raises(ValueError, match="not a DORA metric"):
         dora_band("velocity", 3)
+    with pytest.raises(ValueError, match="not a DORA metric"):
+        dora_bands("velocity", [3])
 
 
 # --- targets, traffic lights, metadata --------------------------------------------------------------

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.computations import METRICS, compute_series, compute_window, week_index, week_label
+from metrics.computations import METRICS, compute_series, compute_window, median, week_index, week_label
+from metrics.computations.engine import compute_table
+from metrics.computations.medians import sliding_medians
 from metrics.frames import Frames
 
 BASE = pd.Timestamp("2026-01-05T00:00:00Z")  # Monday of 2026-W02 in UTC
@@ -294,3 +298,51 @@ def test_a_series_over_an_empty_workspace_has_every_window(width):
     assert {r["from"] for r in series if r["to"] == "2026-W05"} == {
         week_label(week_index("2026-W05") - width + 1)
     }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    workspace=workspaces(),
+    tz=time_zones,
+    first=st.integers(-2, 8),
+    ends=st.integers(1, 6),
+    widths=st.lists(st.integers(1, 13), min_size=1, max_size=3, unique=True),
+)
+def test_several_widths_at_once_give_each_width_its_series(workspace, tz, first, ends, widths):
+    frames = workspace.frames()
+    weeks = {
+        "first_week": week_label(BASE_WEEK + first),
+        "last_week": week_label(BASE_WEEK + first + ends - 1),
+    }
+    table = compute_table(frames, tz=tz, widths=widths, **weeks)
+    for width in widths:
+        # JSON tells 2 from 2.0: the types agree too.
+        expected = compute_series(frames, tz=tz, window_weeks=width, **weeks)
+        assert json.dumps(table.results(width)) == json.dumps(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(st.integers(-1, 2), st.integers(0, 11), st.integers(0, 6) | st.floats(-50, 50)),
+        max_size=120,
+    ),
+    org=st.booleans(),
+    first_end=st.integers(0, 11),
+    widths=st.lists(st.integers(1, 13), min_size=1, max_size=3, unique=True),
+)
+def test_sliding_medians_are_the_middle_values_of_each_window(records, org, first_end, widths):
+    group = np.array([r[0] for r in records], dtype="int64")
+    week = np.array([r[1] for r in records], dtype="int64")
+    values = np.array([r[2] for r in records], dtype="float64")
+    count = 12 - first_end
+    got = sliding_medians(
+        group, week, values, teams=3, org=org, span=12, first_end=first_end, count=count, widths=widths
+    )
+    for w, width in enumerate(widths):
+        for g in range(3 + org):
+            for j in range(count):
+                end = first_end + j
+                inside = (week <= end) & (week > end - width) & ((group == g) if g < 3 else True)
+                expected = median(values[inside])
+                assert np.isnan(got[w, g, j]) if expected is None else got[w, g, j] == expected, (w, g, j)
