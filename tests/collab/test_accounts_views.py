@@ -165,3 +165,16 @@ def test_saving_the_organisation_settings_keeps_targets_edited_meanwhile(client_
     assert response.status_code == 302
     org.refresh_from_db()
     assert (org.name, org.language, org.targets) == ("Renamed", "fr", {"lead_time_hours": 24})
+
+
+def test_times_are_shown_in_the_organisation_time_zone(client_for, make_member):
+    from django.utils import timezone
+
+    from tests.factories import OrganisationFactory
+
+    tokyo = OrganisationFactory(time_zone="Asia/Tokyo")
+    member = make_member("pm", organisation=tokyo)
+    response = client_for(member).get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["TIME_ZONE"] == "Asia/Tokyo"
+    assert timezone.get_current_timezone_name() == "Europe/Paris"  # deactivated after the response

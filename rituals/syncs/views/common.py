@@ -15,8 +15,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from collab.middleware import SESSION_KEY
-from collab.models import Membership
+from collab.middleware import active_membership, set_active_organisation
 from rituals.models import Sync, SyncSection
 from rituals.syncs import integrations, selectors
 from rituals.syncs.timer import TimerState
@@ -27,15 +26,10 @@ VIEWS = ("detail", "present")
 
 
 def ensure_org(request: HttpRequest) -> None:
-    """The caller's organisation, for a view the middleware may leave it out of (the poll, which
-    only needs it when something changed). Same rule as collab's OrganisationMiddleware."""
-    if getattr(request, "org", None) is not None or not request.user.is_authenticated:
-        return
-    memberships = Membership.objects.filter(user=request.user, is_active=True).select_related("org", "user")
-    wanted = request.session.get(SESSION_KEY)
-    membership = (memberships.filter(org_id=wanted).first() if wanted else None) or memberships.first()
-    request.membership = membership  # type: ignore[attr-defined]
-    request.org = membership.org if membership else None  # type: ignore[attr-defined]
+    """The caller's organisation, for a view the middleware leaves it out of (the poll, which only
+    needs it when something changed)."""
+    if getattr(request, "org", None) is None:
+        set_active_organisation(request, active_membership(request))
 
 
 def get_sync(request: HttpRequest, pk: int) -> Sync:
