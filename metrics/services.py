@@ -19,9 +19,7 @@ overwrites newer snapshots with older numbers.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,21 +31,23 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from collab.models import Organisation, Team
+from metrics import snapshot_store
 from metrics.computations import (
     DEFAULT_TARGETS,
-    compute_series,
+    METRICS,
+    Snapshots,
+    compute_table,
     compute_window,
     parse_week,
     week_index,
     week_label,
 )
-from metrics.loaders import fetch_rows, load_frames_timed
+from metrics.loaders import load_frames_timed
 from metrics.models import MetricSnapshot, RecomputeRun
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,6 @@ RUN_RETENTION = timedelta(days=30)
 _LOCK_CLASS = 0x6D7472  # pg_advisory_lock(class, org id): "mtr"
 # Transient failures of Redis or the broker: the change is kept, the nightly recompute catches up.
 QUEUE_ERRORS: tuple[type[BaseException], ...] = (RedisError, KombuError, OSError)
-
-SNAPSHOT_UNIQUE = ["org", "team", "metric", "window_kind", "window_start"]
-SNAPSHOT_UPDATED = ["window_end", "value", "numerator", "denominator", "cohort", "extra", "computed_at"]
 
 
 # --- weeks and targets ---------------------------------------------------------------------------
@@ -206,6 +203,14 @@ def _org_lock(org_id: int) -> Iterator[None]:
 def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> RecomputeReport:
     last = current_week(org)
     widest = max(WINDOW_KINDS.values())
+    # The stored rows to compare with are read on a second connection meanwhile (when possible).
+    stored = snapshot_store.StoredLater(
+        org_id=org.pk,
+        metrics=METRICS,
+        kinds=list(WINDOW_KINDS),
+        team_id=None if full else teams[0].pk,
+        first=None if full else shift_week(last, -(HISTORY_WEEKS - 1)),
+    )
     if full:
         loaded = load_frames_timed(org=org)
         first = max(min(loaded.first_week or last, last), shift_week(last, -(MAX_HISTORY_WEEKS - 1)))
@@ -223,125 +228,42 @@ def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> Recom
     )
 
     began = perf_counter()
-    team_ids: dict[str | None, int | None] = {team.slug: team.pk for team in teams} | {None: None}
-    computed: dict[int | None, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for kind, width in WINDOW_KINDS.items():
-        for result in compute_series(
-            loaded.frames,
-            tz=org.time_zone,
-            first_week=first,
-            last_week=last,
-            window_weeks=width,
-            teams=[team.slug for team in teams],
-            include_org=True,
-            targets=org_targets(org),
-        ):
-            computed[team_ids[result["team"]]].append((kind, result))
-    report.results = sum(len(rows) for rows in computed.values())
+    table = compute_table(
+        loaded.frames,
+        tz=org.time_zone,
+        first_week=first,
+        last_week=last,
+        widths=tuple(WINDOW_KINDS.values()),
+        teams=[team.slug for team in teams],
+        include_org=True,
+        targets=org_targets(org),
+        metrics=METRICS,
+    )
+    snapshots = Snapshots(table, team_ids=[*(team.pk for team in teams), 0], kinds=list(WINDOW_KINDS))
+    report.results = len(snapshots)
     report.compute_seconds = perf_counter() - began
 
     began = perf_counter()
-    existing = _existing_snapshots(org=org, team_ids=list(team_ids.values()), first=first, last=last)
+    changes = snapshots.compare(stored.result(), stale=full)
     now = timezone.now()
     # Teams first, the organisation last; a team refresh writes both in one transaction.
-    organisation: list[int | None] = [None]
-    team_batches: list[list[int | None]] = [[team_ids[team.slug]] for team in teams]
-    batches = [*team_batches, organisation] if full else [[teams[0].pk, None]]
+    organisation = len(teams)
+    batches = [*([group] for group in range(len(teams))), [organisation]] if full else [[0, organisation]]
     for batch in batches:
         with transaction.atomic():
-            for team_id in batch:
-                changed = [
-                    _snapshot(org, team_id, kind, result, now)
-                    for kind, result in computed[team_id]
-                    if existing.get((team_id, result["metric"], kind, result["from"])) != _values(result)
-                ]
-                if changed:
-                    MetricSnapshot.objects.bulk_create(
-                        changed,
-                        batch_size=1000,
-                        update_conflicts=True,
-                        unique_fields=SNAPSHOT_UNIQUE,
-                        update_fields=SNAPSHOT_UPDATED,
-                    )
-                    report.written += len(changed)
-                    report.teams_written.append(
-                        next((t.slug for t in teams if t.pk == team_id), "organisation")
-                    )
-                if full:
-                    report.deleted += _delete_outside(org=org, team_id=team_id, first=first, last=last)
+            for group in batch:
+                rows = snapshots.group_rows(group)
+                mine = changes.rows[(changes.rows >= rows.start) & (changes.rows < rows.stop)]
+                written = snapshot_store.write(
+                    org_id=org.pk, columns=snapshots.columns(mine), computed_at=now
+                )
+                if written:
+                    report.written += written
+                    report.teams_written.append(teams[group].slug if group < organisation else "organisation")
+                # A full recompute covers every week with data: older (or future) rows describe nothing.
+                report.deleted += snapshot_store.delete(ids=changes.stale.get(group, []))
     report.write_seconds = perf_counter() - began
     return report
-
-
-_Key = tuple[int | None, str, str, str]
-_Values = tuple[Any, ...]
-
-
-def _values(result: dict[str, Any]) -> _Values:
-    return (
-        result["to"],
-        result["value"],
-        result["numerator"],
-        result["denominator"],
-        result["cohort"],
-        result["extra"],
-    )
-
-
-def _existing_snapshots(
-    *, org: Organisation, team_ids: list[int | None], first: str, last: str
-) -> dict[_Key, _Values]:
-    teams = [pk for pk in team_ids if pk is not None]
-    query = MetricSnapshot.objects.filter(
-        Q(team__in=teams) | Q(team__isnull=True), org=org, window_end__gte=first, window_end__lte=last
-    ).values_list(
-        "team_id",
-        "metric",
-        "window_kind",
-        "window_start",
-        "window_end",
-        "value",
-        "numerator",
-        "denominator",
-        "cohort",
-        "extra",
-    )
-    return {
-        (row[0], row[1], row[2], row[3]): (
-            *row[4:-1],
-            json.loads(row[-1]) if isinstance(row[-1], str) else row[-1],
-        )
-        for row in fetch_rows(query)
-    }
-
-
-def _snapshot(
-    org: Organisation, team_id: int | None, kind: str, result: dict[str, Any], now: datetime
-) -> MetricSnapshot:
-    return MetricSnapshot(
-        org=org,
-        team_id=team_id,
-        metric=result["metric"],
-        window_kind=kind,
-        window_start=result["from"],
-        window_end=result["to"],
-        value=result["value"],
-        numerator=result["numerator"],
-        denominator=result["denominator"],
-        cohort=result["cohort"],
-        extra=result["extra"],
-        computed_at=now,
-    )
-
-
-def _delete_outside(*, org: Organisation, team_id: int | None, first: str, last: str) -> int:
-    """A full recompute covers every week with data: older (or future) rows describe nothing."""
-    team = Q(team__isnull=True) if team_id is None else Q(team_id=team_id)
-    stale = MetricSnapshot.objects.filter(team, org=org).filter(
-        Q(window_end__lt=first) | Q(window_end__gt=last)
-    )
-    deleted, _ = stale.delete()
-    return deleted
 
 
 # --- enqueuing, debounced ------------------------------------------------------------------------

@@ -12,18 +12,22 @@ How it works, once for both entry points:
    sum over w consecutive columns, so every sliding window costs one vectorised sum. Medians
    take the window's slice of the group's records, sorted by week (`windows.Windows`,
    `measures`).
-`compute_window` is the one-window case of the same engine (`engine`).
+`compute_window` is the one-window case of the same engine (`engine`). `compute_table` gives the
+results column-wise, for several window widths at once; `snapshots` turns them into snapshot rows
+and finds those that differ from the stored ones without a Python object per result.
 
 Organisation-wide results pool every record (including those of no team); they are never means
 of team values.
 
 The modules: `targets` (the metrics, their texts, targets, traffic lights, DORA bands), `weeks`,
-`windows`, `cohorts`, `measures` (one function per metric), `engine` (the entry points).
+`windows`, `medians`, `cohorts`, `measures` (one function per metric), `results` (a metric's
+results as arrays), `engine` (the entry points), `snapshots`.
 """
 
 from __future__ import annotations
 
-from metrics.computations.engine import compute_series, compute_window
+from metrics.computations.engine import Table, compute_series, compute_table, compute_window
+from metrics.computations.snapshots import Snapshots, Stored, jsonb_text, parse_stored
 from metrics.computations.targets import (
     DEFAULT_TARGETS,
     DORA_METRICS,
@@ -44,11 +48,17 @@ __all__ = [
     "METADATA",
     "METRICS",
     "WARN_MARGIN",
+    "Snapshots",
+    "Stored",
+    "Table",
     "Target",
     "compute_series",
+    "compute_table",
     "compute_window",
     "dora_band",
+    "jsonb_text",
     "median",
+    "parse_stored",
     "parse_week",
     "status",
     "targets_with_overrides",

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from collab.models import Feature, Team
-from metrics import services
+from metrics import services, snapshot_store
+from metrics.computations import METRICS, jsonb_text
 from metrics.models import Deployment, MetricSnapshot, RecomputeRun
 from tests.examples import example_metrics
 from tests.factories import OrganisationFactory, TeamFactory
@@ -214,3 +217,102 @@ def test_a_full_recompute_removes_windows_outside_the_history(example_org):
 def test_refreshing_something_gone_does_nothing():
     assert services.team_metrics_refresh(team_id=987654) is None
     assert services.org_metrics_refresh(org_id=987654) is None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"band": "elite"},
+        {"band": None},
+        {"share_within_target": 0.6, "median_days": 3.2083333333333335},
+        {"by_level": {"1": 4, "2": 0, "3": 2}, "median_hours_to_decision": None},
+        {"by_kind": {"tech_debt": 0.1 + 0.2, "bug": 1e-05, "product": 2.0, "platform": 1e16}},
+        {"mean_overrun_minutes": {"velocity": 1.5, "delivery": 0.0, "escalation": 123456.789}},
+        {"é": 'quote " backslash \\ tab \t', "a": [1, 2.5, None, True]},
+    ],
+)
+def test_jsonb_text_is_the_text_postgresql_prints(example_org, extra):
+    row = MetricSnapshot.objects.create(
+        org=example_org,
+        metric="velocity",
+        window_kind="week",
+        window_start="2026-W01",
+        window_end="2026-W01",
+        extra=extra,
+        computed_at=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT extra::text, md5(extra::text) FROM metrics_metricsnapshot WHERE id = %s", [row.pk]
+        )
+        text, digest = cursor.fetchone()
+    assert jsonb_text(extra) == text
+    assert hashlib.md5(text.encode()).hexdigest() == digest  # noqa: S324
+
+
+def _row(org, **key):
+    return MetricSnapshot.objects.get(org=org, team=None, window_kind="4w", window_end=LAST_WEEK, **key)
+
+
+@pytest.mark.parametrize(
+    ("metric", "change"),
+    [
+        ("velocity", {"value": 99.0}),
+        ("velocity", {"numerator": None}),
+        ("rework_rate", {"denominator": 1234.0}),
+        ("team_pulse", {"cohort": 77}),
+        ("time_to_alignment", {"extra": {"share_within_target": 0.5, "median_days": 1.0, "stray": 1}}),
+        ("escalations", {"extra": {}}),
+        ("deployment_frequency", {"window_end": "2026-W15"}),
+    ],
+)
+def test_a_stored_row_that_differs_in_one_field_is_rewritten(example_org, metric, change):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    before = state(example_org)
+    MetricSnapshot.objects.filter(pk=_row(example_org, metric=metric).pk).update(**change)
+    report = services.org_metrics_refresh(org_id=example_org.pk)
+    assert report.written == 1
+    assert report.teams_written == ["organisation"]
+    after = state(example_org)
+    assert {key: value[:-1] for key, value in after.items()} == {
+        key: value[:-1] for key, value in before.items()
+    }
+
+
+def test_no_value_is_stored_as_null(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM metrics_metricsnapshot WHERE org_id = %s "
+            "AND 'NaN' IN (value, numerator, denominator)",
+            [example_org.pk],
+        )
+        assert cursor.fetchone()[0] == 0
+    empty = MetricSnapshot.objects.filter(org=example_org, cohort=0).exclude(metric="escalations")
+    assert empty.exists()
+    assert set(empty.values_list("value", flat=True)) == {None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_stored_rows_are_read_meanwhile_on_a_second_connection():
+    org = import_example()
+    assert not connection.in_atomic_block
+    first = services.org_metrics_refresh(org_id=org.pk)
+    assert first.written == MetricSnapshot.objects.filter(org=org).count() > 0
+    read = {"org_id": org.pk, "metrics": METRICS, "kinds": list(services.WINDOW_KINDS), "team_id": None}
+    later = snapshot_store.StoredLater(**read, first=None)
+    now = snapshot_store.read_stored(**read, first=None)
+    stored = later.result()
+    assert len(stored) == len(now) == first.written
+    mine, theirs = np.argsort(stored.columns["id"]), np.argsort(now.columns["id"])
+    for name, values in now.columns.items():
+        nan = values.dtype.kind == "f"
+        assert np.array_equal(stored.columns[name][mine], values[theirs], equal_nan=nan), name
+    before = state(org)
+    assert services.org_metrics_refresh(org_id=org.pk).written == 0
+    assert state(org) == before
+    team = Team.objects.get(org=org, slug="team-1")
+    deploy(team, at=timezone.now() - timedelta(hours=1), key="meanwhile")
+    assert services.team_metrics_refresh(team_id=team.pk).teams_written == ["team-1", "organisation"]
+    assert changed_teams(before, state(org)) == {team.pk, None}

@@ -1,0 +1,332 @@
+"""Snapshot rows of a `Table`, and which of them differ from the stored ones — column-wise.
+
+A full recompute of a large organisation has hundreds of thousands of snapshot rows, nearly all
+unchanged. They are compared to the stored rows as arrays: the numbers as float64 (NaN for null),
+`extra` by the MD5 digest of its canonical JSON text — the text PostgreSQL prints for a jsonb
+(`jsonb_text`: keys ordered by length then bytes, ``", "`` and ``": "`` separators, numbers in
+positional notation), so that PostgreSQL hashes the stored ones. Only the rows that differ are
+turned into rows to write.
+
+Rows are numbered group-major: ``((group × metric) × width) × window``, so that each group's rows
+(one transaction each) are a slice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from metrics.computations.engine import Table
+from metrics.computations.results import Column, Field
+
+# The stored rows, as the columns of a binary COPY (big-endian; each field has its length before
+# it): id, team (0 for the organisation), metric and window kind (1-based positions in the lists
+# given, 0 when unknown), first and last week ('YYYY-Www'), value, numerator, denominator (NaN
+# for null), cohort, and the MD5 digest of `extra`'s jsonb text.
+STORED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", ">i8"),
+    ("team", ">i8"),
+    ("metric", ">i4"),
+    ("kind", ">i4"),
+    ("start", "S8"),
+    ("end", "S8"),
+    ("value", ">f8"),
+    ("numerator", ">f8"),
+    ("denominator", ">f8"),
+    ("cohort", ">i4"),
+    ("extra", "V16"),
+)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
+_RECORD = np.dtype(
+    [("fields", ">i2")]
+    + [item for name, kind in STORED_COLUMNS for item in ((f"{name}_size", ">i4"), (name, kind))]
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Stored snapshot rows as arrays (see `STORED_COLUMNS`)."""
+
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+
+def parse_stored(copy: bytes) -> Stored:
+    """The stored rows from a binary COPY of `STORED_COLUMNS` (every field present, none null)."""
+    header = len(_COPY_HEADER) + 8
+    if not copy.startswith(_COPY_HEADER) or int.from_bytes(copy[header - 4 : header], "big") != 0:
+        raise ValueError("not a binary COPY without header extension")
+    body = len(copy) - header - 2
+    if body < 0 or body % _RECORD.itemsize:
+        raise ValueError("binary COPY records are not of the stored snapshots' layout")
+    records = np.frombuffer(copy, dtype=_RECORD, offset=header, count=body // _RECORD.itemsize)
+    if (records["fields"] != len(STORED_COLUMNS)).any() or any(
+        (records[f"{name}_size"] != np.dtype(kind).itemsize).any() for name, kind in STORED_COLUMNS
+    ):
+        raise ValueError("binary COPY records are not of the stored snapshots' layout")
+    return Stored({name: records[name].astype(kind.lstrip(">")) for name, kind in STORED_COLUMNS})
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a recompute writes: `rows` (indices of `Snapshots` rows, new or different) and, per
+    group, the ids of its stored rows of windows outside the recomputed weeks (`stale`)."""
+
+    rows: np.ndarray
+    stale: dict[int, list[int]]
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """A table's results as snapshot rows: `team_ids` per group (0: the organisation), `kinds`
+    per width (the window kind's name)."""
+
+    table: Table
+    team_ids: Sequence[int]
+    kinds: Sequence[str]
+
+    @cached_property
+    def metrics(self) -> list[str]:
+        return list(self.table.grids)
+
+    @cached_property
+    def _shape(self) -> tuple[int, int, int, int]:
+        widths, groups, count = self.table.windows.shape
+        return (groups, len(self.metrics), widths, count)
+
+    def __len__(self) -> int:
+        return int(np.prod(self._shape))
+
+    def group_rows(self, group: int) -> range:
+        per_group = len(self) // self._shape[0]
+        return range(group * per_group, (group + 1) * per_group)
+
+    def _flat(self, field: str) -> np.ndarray:
+        stacked = np.stack([np.asarray(getattr(grid, field).values) for grid in self.table.grids.values()])
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1, 3)).ravel()  # (group, metric, width, window)
+
+    @cached_property
+    def value(self) -> np.ndarray:
+        return self._flat("value")
+
+    @cached_property
+    def numerator(self) -> np.ndarray:
+        return self._flat("numerator")
+
+    @cached_property
+    def denominator(self) -> np.ndarray:
+        return self._flat("denominator")
+
+    @cached_property
+    def cohort(self) -> np.ndarray:
+        stacked = np.stack([grid.cohort for grid in self.table.grids.values()])
+        return np.ascontiguousarray(stacked.transpose(2, 0, 1, 3)).ravel().astype("int64")
+
+    @cached_property
+    def extra(self) -> np.ndarray:
+        """`extra` of every row as its jsonb text."""
+        groups, metrics, widths, count = self._shape
+        texts = np.empty(self._shape, dtype=object)
+        for m, grid in enumerate(self.table.grids.values()):
+            for w in range(widths):
+                texts[:, m, w, :] = np.asarray(
+                    _object_texts(grid.extra, w, groups * count), dtype=object
+                ).reshape(groups, count)
+        return texts.ravel()
+
+    @cached_property
+    def extra_digest(self) -> np.ndarray:
+        """The MD5 digest of each row's `extra` text, as PostgreSQL's md5(extra::text)."""
+        known: dict[str, bytes] = {}
+
+        def digest(text: str) -> bytes:
+            value = known.get(text)
+            if value is None:
+                value = known[text] = hashlib.md5(text.encode(), usedforsecurity=False).digest()
+            return value
+
+        return np.frombuffer(b"".join(map(digest, self.extra.tolist())), dtype="V16")
+
+    @cached_property
+    def _labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """(width × window) first and last weeks, as bytes."""
+        widths = self.table.windows.widths
+        starts = np.array([self.table.starts(width) for width in widths], dtype="S8")
+        ends = np.array([self.table.ends] * len(widths), dtype="S8")
+        return starts, ends
+
+    def compare(self, stored: Stored, *, stale: bool = True) -> Changes:
+        """The rows that are not stored as they are, and (when `stale`) the stored rows of these
+        groups whose window ends outside the recomputed weeks."""
+        groups, metrics, widths, count = self._shape
+        cols = stored.columns
+        team = np.asarray(self.team_ids, dtype="int64")
+        by_team = np.argsort(team)
+        group = by_team[np.minimum(np.searchsorted(team[by_team], cols["team"]), len(team) - 1)]
+        ours = team[group] == cols["team"]
+        metric, width = cols["metric"] - 1, cols["kind"] - 1
+        known = ours & (metric >= 0) & (metric < metrics) & (width >= 0) & (width < widths)
+        metric, width = np.where(known, metric, 0), np.where(known, width, 0)
+        starts, ends = self._labels
+        # Window j of a width starts at starts[width, j]: find j from the stored first week.
+        window = np.zeros(len(stored), dtype="int64")
+        for w in range(widths):
+            of_width = known & (width == w)
+            at = np.minimum(np.searchsorted(starts[w], cols["start"][of_width]), count - 1)
+            window[of_width] = at
+            known[of_width] &= starts[w][at] == cols["start"][of_width]
+        matched = np.flatnonzero(known)
+        row = (((group * metrics + metric) * widths + width) * count + window)[matched]
+        same = (
+            (cols["end"][matched] == ends[width[matched], window[matched]])
+            & _same_numbers(cols["value"][matched], self.value[row])
+            & _same_numbers(cols["numerator"][matched], self.numerator[row])
+            & _same_numbers(cols["denominator"][matched], self.denominator[row])
+            & (cols["cohort"][matched] == self.cohort[row])
+            & (cols["extra"][matched] == self.extra_digest[row])
+        )
+        unchanged = np.zeros(len(self), dtype=bool)
+        unchanged[row[same]] = True
+        outside: dict[int, list[int]] = {}
+        if stale:
+            end = cols["end"]
+            old = ours & ((end < ends[0, 0]) | (end > ends[0, -1]))
+            for g, pk in zip(group[old].tolist(), cols["id"][old].tolist(), strict=True):
+                outside.setdefault(g, []).append(pk)
+        return Changes(np.flatnonzero(~unchanged), outside)
+
+    def columns(self, indices: np.ndarray) -> dict[str, list[Any]]:
+        """The rows at `indices`, column by column: team (id, None for the organisation), metric,
+        window_kind, window_start, window_end (weeks), value, numerator, denominator (None for
+        null), cohort, extra (its JSON text)."""
+        groups, metrics, widths, count = self._shape
+        starts, ends = self._labels
+        indices = np.asarray(indices, dtype="int64")
+        window = indices % count
+        width = indices // count % widths
+        metric = indices // (count * widths) % metrics
+        group = indices // (count * widths * metrics)
+        team = np.asarray(self.team_ids, dtype="int64")[group].tolist()
+        names, kinds = np.asarray(self.metrics, dtype=object), np.asarray(self.kinds, dtype=object)
+        return {
+            "team": [pk or None for pk in team],
+            "metric": names[metric].tolist(),
+            "window_kind": kinds[width].tolist(),
+            "window_start": starts[width, window].astype("U8").tolist(),
+            "window_end": ends[width, window].astype("U8").tolist(),
+            "value": _floats_or_none(self.value[indices]),
+            "numerator": _floats_or_none(self.numerator[indices]),
+            "denominator": _floats_or_none(self.denominator[indices]),
+            "cohort": self.cohort[indices].tolist(),
+            "extra": self.extra[indices].tolist(),
+        }
+
+
+def _floats_or_none(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in values.tolist()]
+
+
+def _same_numbers(stored: np.ndarray, computed: np.ndarray) -> np.ndarray:
+    return (stored == computed) | (np.isnan(stored) & np.isnan(computed))
+
+
+# --- jsonb's text of `extra` ---------------------------------------------------------------------
+
+
+def jsonb_text(value: Any) -> str:
+    """The text PostgreSQL prints for `value` stored as jsonb (its canonical form)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: _key_order(item[0]))
+        return "{" + ", ".join(f"{jsonb_text(key)}: {jsonb_text(item)}" for key, item in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(jsonb_text(item) for item in value) + "]"
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _key_order(key: str) -> tuple[int, bytes]:
+    """jsonb keeps an object's keys shortest first, then in byte order."""
+    encoded = key.encode()
+    return (len(encoded), encoded)
+
+
+def _float_text(value: float) -> str:
+    """A float as jsonb prints it: the shortest repr, in positional notation (a numeric)."""
+    text = repr(value)
+    if "e" not in text:
+        return text
+    return format(Decimal(text), "f")
+
+
+def _number_texts(column: Column, width: int) -> list[str]:
+    values = column.values[width].ravel()
+    null = np.isnan(values)
+    integral = (
+        np.full(values.shape, column.ints)
+        if isinstance(column.ints, bool)
+        else np.broadcast_to(column.ints, column.values.shape)[width].ravel()
+    )
+    if integral.all():
+        texts = list(map(str, np.where(null, 0, values).astype("int64").tolist()))
+        special = null
+    else:
+        texts = list(map(repr, values.tolist()))  # the shortest round trip, as jsonb keeps it
+        # Where repr is not jsonb's text: nulls, integers, exponents (Python writes 1e-05).
+        magnitude = np.abs(np.where(null, 1.0, values))
+        exponent = (magnitude >= 1e16) | ((magnitude < 1e-4) & (magnitude > 0))
+        special = null | integral | exponent
+    for index in np.flatnonzero(special).tolist():
+        value = float(values[index])
+        texts[index] = (
+            "null" if value != value else str(int(value)) if integral[index] else _float_text(value)
+        )
+    return texts
+
+
+def _leaf_texts(field: Field, width: int) -> list[str]:
+    assert field.column is not None
+    if field.labels is None:
+        return _number_texts(field.column, width)
+    labels = [jsonb_text(label) for label in field.labels]
+    return ["null" if v != v else labels[int(v)] for v in field.column.values[width].ravel().tolist()]
+
+
+def _object_texts(fields: Sequence[Field], width: int, size: int) -> list[str]:
+    """Each row's jsonb text of an object with `fields`."""
+    if not fields:
+        return ["{}"] * size
+    ordered = sorted(fields, key=lambda field: _key_order(field.key))
+    texts = [
+        _leaf_texts(field, width) if field.column is not None else _object_texts(field.children, width, size)
+        for field in ordered
+    ]
+    keys = [jsonb_text(field.key) + ": " for field in ordered]
+    if not any(field.optional for field in ordered):
+        template = "{" + ", ".join(key.replace("%", "%%") + "%s" for key in keys) + "}"
+        return [template % row for row in zip(*texts, strict=True)]
+    # Optional keys are left out where null: each key's piece is empty there.
+    pieces = [
+        [("" if text == "null" else key + text + ", ") for text in column]
+        if field.optional
+        else [key + text + ", " for text in column]
+        for key, column, field in zip(keys, texts, ordered, strict=True)
+    ]
+    return ["{" + joined[:-2] + "}" for joined in map("".join, zip(*pieces, strict=True))]

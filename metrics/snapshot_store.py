@@ -1,0 +1,183 @@
+"""Metric snapshots in bulk: read the stored ones column-wise, write the changed ones in one upsert.
+
+A full recompute of a large organisation compares hundreds of thousands of snapshot rows with the
+stored ones. Model instances or row tuples cost microseconds each; instead:
+
+- `read_stored` fetches the stored rows as one binary COPY of fixed-width columns, `extra` as the
+  MD5 digest of its jsonb text (parsed by numpy in `metrics.computations.snapshots`). With
+  `StoredLater`, a recompute starts that read on a second connection while it loads and
+  computes, so the database works while Python does;
+- `write` copies the rows to write into a temporary table and upserts them in one statement under
+  the snapshots' unique constraint (`INSERT … ON CONFLICT … DO UPDATE`), within the caller's
+  transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, connections
+
+from metrics.computations.snapshots import STORED_COLUMNS, Stored, parse_stored
+from metrics.models import MetricSnapshot
+
+_TABLE = MetricSnapshot._meta.db_table
+_UNIQUE = "snapshot_unique_window"
+_INCOMING = "metrics_snapshot_incoming"
+_VALUES = ("window_end", "value", "numerator", "denominator", "cohort", "extra")
+_WEEK = "CASE WHEN octet_length({0}) = 8 THEN {0} ELSE '????????' END"  # fixed width, or no week
+_SELECT = {
+    "id": "id",
+    "team": "coalesce(team_id, 0)",
+    "metric": "coalesce(array_position(%(metrics)s::text[], metric::text), 0)",
+    "kind": "coalesce(array_position(%(kinds)s::text[], window_kind::text), 0)",
+    "start": _WEEK.format("window_start"),
+    "end": _WEEK.format("window_end"),
+    "value": "coalesce(value, 'NaN')",
+    "numerator": "coalesce(numerator, 'NaN')",
+    "denominator": "coalesce(denominator, 'NaN')",
+    "cohort": "cohort",
+    "extra": "decode(md5(extra::text), 'hex')",
+}
+assert tuple(_SELECT) == tuple(name for name, _ in STORED_COLUMNS)
+
+
+def _where(*, team_id: int | None, first: str | None) -> str:
+    """The stored rows a recompute compares with: the organisation's (all teams and itself), or
+    one team's and the organisation's from the week `first` on."""
+    where = "org_id = %(org)s"
+    if team_id is not None:
+        where += " AND (team_id = %(team)s OR team_id IS NULL)"
+    if first is not None:
+        where += " AND window_end >= %(first)s"
+    return where
+
+
+def read_stored(
+    *, org_id: int, metrics: Sequence[str], kinds: Sequence[str], team_id: int | None, first: str | None
+) -> Stored:
+    """The stored snapshots a recompute compares with (see `_where`), on this thread's connection:
+    one binary COPY."""
+    params = {"org": org_id, "team": team_id, "first": first, "metrics": list(metrics), "kinds": list(kinds)}
+    columns = ", ".join(_SELECT.values())
+    query = f"COPY (SELECT {columns} FROM {_TABLE} WHERE {_where(team_id=team_id, first=first)}) TO STDOUT (FORMAT binary)"  # noqa: S608
+    copied = io.BytesIO()
+    # psycopg's own cursor, for COPY; Django still wraps its errors.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(query, params) as copy,
+    ):
+        for chunk in copy:
+            copied.write(chunk)
+    return parse_stored(copied.getvalue())
+
+
+def delete(*, ids: Sequence[int]) -> int:
+    """Delete the snapshots of `ids` (in the caller's transaction)."""
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_TABLE} WHERE id = ANY(%s)", [list(ids)])  # noqa: S608
+        return cursor.rowcount
+
+
+class StoredLater:
+    """`read_stored` on a second connection, started now, while the caller loads and computes.
+
+    Inside a transaction (the caller's, or a test's), a second connection would not see its
+    uncommitted rows: the read then happens on this connection when `result()` is called.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._result: Stored | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._run, name="metrics-stored-snapshots", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = read_stored(**self._kwargs)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def result(self) -> Stored:
+        if self._thread is None:
+            return read_stored(**self._kwargs)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def write(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: datetime) -> int:
+    """Upsert the rows given column by column (`Snapshots.columns`: team, metric, window_kind,
+    window_start, window_end, value, numerator, denominator, cohort, extra's JSON text) in the
+    caller's transaction. Returns how many rows were written."""
+    written = len(columns["metric"])
+    if not written:
+        return 0
+    texts = [_copy_texts(columns[name]) for name in _INCOMING_COLUMNS]
+    data = "".join(f"{line}\n" for line in map("\t".join, zip(*texts, strict=True)))
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*_VALUES, "computed_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_INCOMING} (team_id bigint, metric text, window_kind text, "
+            "window_start text, window_end text, value double precision, numerator double precision, "
+            "denominator double precision, cohort integer, extra jsonb)"
+        )
+        cursor.execute(f"TRUNCATE {_INCOMING}")
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {_INCOMING} FROM STDIN") as copy:
+            copy.write(data)
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (org_id, team_id, metric, window_kind, window_start, {', '.join(_VALUES)}, "  # noqa: S608
+            f"computed_at) SELECT %s, team_id, metric, window_kind, window_start, {', '.join(_VALUES)}, %s "
+            f"FROM {_INCOMING} ON CONFLICT ON CONSTRAINT {_UNIQUE} DO UPDATE SET {updates}",
+            [org_id, computed_at],
+        )
+    return written
+
+
+_INCOMING_COLUMNS = (
+    "team",
+    "metric",
+    "window_kind",
+    "window_start",
+    "window_end",
+    "value",
+    "numerator",
+    "denominator",
+    "cohort",
+    "extra",
+)
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_texts(values: Sequence[Any]) -> list[str]:
+    """Values in COPY's text format: None is \\N, floats keep every digit, text is escaped."""
+    return [
+        "\\N"
+        if value is None
+        else repr(value)
+        if isinstance(value, float)
+        else _escaped(value)
+        if isinstance(value, str)
+        else str(value)
+        for value in values
+    ]
+
+
+def _escaped(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
