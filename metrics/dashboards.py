@@ -1,24 +1,32 @@
 """What the dashboard pages show, built from snapshot points (no query here): metric cards with
-their value against target, traffic light, trend and drill-down link; per-team tables; figures."""
+their value against target, traffic light, trend and drill-down link; per-team tables; figures.
+And `warm_pages`, which renders the pages into the page cache after a recompute."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from collab.models import Team
-from metrics import charts
+from collab.models import Organisation, Team
+from metrics import charts, selectors
 from metrics.computations import DORA_METRICS, Target, status
 from metrics.selectors import Point
+from metrics.services import QUEUE_ERRORS
 from metrics.texts import (
     BANDS,
     KINDS,
@@ -31,6 +39,8 @@ from metrics.texts import (
     percent,
     target_text,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -405,3 +415,57 @@ def escalations_figure(points: Sequence[Point | None], weeks: Sequence[str]) -> 
     if not any(v for _, _, values, _ in stacks for v in values):
         return None
     return charts.stacked_bars(weeks, stacks, y_title=_("Escalations opened"), counts=True)
+
+
+# --- warming the page cache after a recompute ----------------------------------------------------
+
+# The views rendered ahead after a recompute: (page, window kind or None for the page's default),
+# for the organisation — the overview in every window kind, the other pages as they open.
+WARMED_PAGES: tuple[tuple[str, str | None], ...] = (
+    ("overview", None),
+    ("overview", "week"),
+    ("overview", "13w"),
+    ("health", None),
+    ("dora", None),
+    ("investment", None),
+    ("escalations", None),
+)
+
+
+def warm_pages(*, org: Organisation, team: Team | None = None) -> int:
+    """Render the dashboards' numbers (each page's `#partial`) into the page cache, as a first
+    view would, for every language: the views of `WARMED_PAGES`, and `team`'s page. Called
+    after a recompute, whose new version makes every cached page a miss: the first person to
+    look then gets a cached page. Returns how many pages were rendered (none when the cache is
+    unreachable: pages are then rendered on each view anyway)."""
+    from metrics import views  # the pages' own code, for the same context and cache key
+
+    teams = selectors.team_list(org=org)
+    targets: list[tuple[str, str | None, Team | None]] = [(page, kind, None) for page, kind in WARMED_PAGES]
+    if team is not None:
+        targets.append(("overview", None, team))
+    rendered = 0
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for page, kind, scoped in targets:
+                request = HttpRequest()  # the filters a first view has: none, or the window
+                request.GET = QueryDict(urlencode({"window": kind}) if kind else "")
+                scope, weeks, has_data = views.dashboard_scope(
+                    request, org=org, teams=teams, team_slug=scoped.slug if scoped else None
+                )
+                context = views.base_context(
+                    page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data
+                )
+                key = views._cache_key(context, org=org, page=page)
+                if key is None:
+                    return rendered
+                views._fill(context, org=org, page=page)
+                # The partial reads nothing of the request but the organisation (and the language).
+                html = render_to_string(f"{views.PAGES[page][2]}#partial", context | {"org": org})
+                try:
+                    cache.set(key, html, timeout=views.CACHE_SECONDS)
+                except QUEUE_ERRORS as exc:
+                    logger.warning("metrics dashboards: cache unreachable while warming: %s", exc)
+                    return rendered
+                rendered += 1
+    return rendered

@@ -1,14 +1,19 @@
 """Thin Celery tasks: they take ids and call the services. Safe to run twice (snapshots are
 upserted under their unique constraint); late acks, so a job whose worker died runs again; only
-transient database errors are retried."""
+transient database errors are retried. After a recompute, the dashboards' default pages are
+rendered into the page cache (`warm_dashboards`), so that the first view is a cache hit."""
 
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from collab.models import Organisation
-from metrics import services
+from collab.models import Organisation, Team
+from metrics import dashboards, services
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -23,7 +28,10 @@ TRANSIENT = (OperationalError, InterfaceError)
     max_retries=5,
 )
 def team_metrics_refresh(team_id: int) -> None:
-    services.team_metrics_refresh(team_id=team_id)
+    if services.team_metrics_refresh(team_id=team_id) is not None:
+        org_id = Team.objects.filter(pk=team_id).values_list("org_id", flat=True).first()
+        if org_id is not None:
+            _warm_later(org_id=org_id, team_id=team_id)
 
 
 @shared_task(
@@ -36,7 +44,8 @@ def team_metrics_refresh(team_id: int) -> None:
     max_retries=5,
 )
 def org_metrics_refresh(org_id: int) -> None:
-    services.org_metrics_refresh(org_id=org_id)
+    if services.org_metrics_refresh(org_id=org_id) is not None:
+        _warm_later(org_id=org_id)
 
 
 @shared_task(
@@ -53,3 +62,27 @@ def recompute_all_organisations() -> None:
     each retries on its own."""
     for org_id in Organisation.objects.order_by("id").values_list("id", flat=True):
         org_metrics_refresh.delay(org_id=org_id)
+
+
+@shared_task(
+    name="metrics.tasks.warm_dashboards",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+)
+def warm_dashboards(org_id: int, team_id: int | None = None) -> None:
+    """Render the organisation's dashboards (and the team's page) into the page cache."""
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        return
+    team = Team.objects.filter(pk=team_id, org=org).first() if team_id is not None else None
+    dashboards.warm_pages(org=org, team=team)
+
+
+def _warm_later(*, org_id: int, team_id: int | None = None) -> None:
+    try:
+        warm_dashboards.apply_async(kwargs={"org_id": org_id, "team_id": team_id}, retry=False)
+    except services.QUEUE_ERRORS as exc:  # pages are then rendered on their first view
+        logger.warning("metrics: dashboards of organisation %s not warmed: %s", org_id, exc)
