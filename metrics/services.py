@@ -66,6 +66,7 @@ QUEUED_MARKER_SECONDS = 7 * 24 * 3600
 # planned week of 2001 must not make the nightly job write twenty years of empty windows).
 MAX_HISTORY_WEEKS = 5 * 52
 RUN_RETENTION = timedelta(days=30)
+ANALYZE_AFTER_ROWS = 10_000  # a recompute writing this many snapshots refreshes their statistics
 _LOCK_CLASS = 0x6D7472  # pg_advisory_lock(class, org id): "mtr"
 # Transient failures of Redis or the broker: the change is kept, the nightly recompute catches up.
 QUEUE_ERRORS: tuple[type[BaseException], ...] = (RedisError, KombuError, OSError)
@@ -262,6 +263,10 @@ def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> Recom
                     report.teams_written.append(teams[group].slug if group < organisation else "organisation")
                 # A full recompute covers every week with data: older (or future) rows describe nothing.
                 report.deleted += snapshot_store.delete(ids=changes.stale.get(group, []))
+    if report.written >= ANALYZE_AFTER_ROWS:
+        # The pages' queries plan with the table's statistics: refresh them now rather than
+        # when autovacuum comes by (a minute later, or never where it is off).
+        snapshot_store.analyze()
     report.write_seconds = perf_counter() - began
     return report
 

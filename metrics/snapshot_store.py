@@ -3,8 +3,8 @@
 A full recompute of a large organisation compares hundreds of thousands of snapshot rows with the
 stored ones. Model instances or row tuples cost microseconds each; instead:
 
-- `read_stored` fetches the stored rows as one binary COPY of fixed-width columns, `extra` as the
-  MD5 digest of its jsonb text (parsed by numpy in `metrics.computations.snapshots`). With
+- `read_stored` fetches the stored rows as fixed-width binary records end to end in one value,
+  `extra` as the MD5 digest of its jsonb text (parsed by numpy in `metrics.computations.snapshots`). With
   `StoredLater`, a recompute starts that read on a second connection while it loads and
   computes, so the database works while Python does;
 - `write` copies the rows to write into a temporary table and upserts them in one statement under
@@ -14,7 +14,6 @@ stored ones. Model instances or row tuples cost microseconds each; instead:
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -29,18 +28,19 @@ _TABLE = MetricSnapshot._meta.db_table
 _UNIQUE = "snapshot_unique_window"
 _INCOMING = "metrics_snapshot_incoming"
 _VALUES = ("window_end", "value", "numerator", "denominator", "cohort", "extra")
-_WEEK = "CASE WHEN octet_length({0}) = 8 THEN {0} ELSE '????????' END"  # fixed width, or no week
+_WEEK = "convert_to(CASE WHEN octet_length({0}) = 8 THEN {0} ELSE '????????' END, 'UTF8')"  # or no week
+# Each column of STORED_COLUMNS in PostgreSQL's binary form: a row is a fixed-width record.
 _SELECT = {
-    "id": "id",
-    "team": "coalesce(team_id, 0)",
-    "metric": "coalesce(array_position(%(metrics)s::text[], metric::text), 0)",
-    "kind": "coalesce(array_position(%(kinds)s::text[], window_kind::text), 0)",
+    "id": "int8send(id)",
+    "team": "int8send(coalesce(team_id, 0))",
+    "metric": "int4send(coalesce(array_position(%(metrics)s::text[], metric::text), 0))",
+    "kind": "int4send(coalesce(array_position(%(kinds)s::text[], window_kind::text), 0))",
     "start": _WEEK.format("window_start"),
     "end": _WEEK.format("window_end"),
-    "value": "coalesce(value, 'NaN')",
-    "numerator": "coalesce(numerator, 'NaN')",
-    "denominator": "coalesce(denominator, 'NaN')",
-    "cohort": "cohort",
+    "value": "float8send(coalesce(value, 'NaN'))",
+    "numerator": "float8send(coalesce(numerator, 'NaN'))",
+    "denominator": "float8send(coalesce(denominator, 'NaN'))",
+    "cohort": "int4send(cohort)",
     "extra": "decode(md5(extra::text), 'hex')",
 }
 assert tuple(_SELECT) == tuple(name for name, _ in STORED_COLUMNS)
@@ -61,20 +61,22 @@ def read_stored(
     *, org_id: int, metrics: Sequence[str], kinds: Sequence[str], team_id: int | None, first: str | None
 ) -> Stored:
     """The stored snapshots a recompute compares with (see `_where`), on this thread's connection:
-    one binary COPY."""
+    one value, their fixed-width records end to end (a COPY would hand Python one message per row)."""
     params = {"org": org_id, "team": team_id, "first": first, "metrics": list(metrics), "kinds": list(kinds)}
-    columns = ", ".join(_SELECT.values())
-    query = f"COPY (SELECT {columns} FROM {_TABLE} WHERE {_where(team_id=team_id, first=first)}) TO STDOUT (FORMAT binary)"  # noqa: S608
-    copied = io.BytesIO()
-    # psycopg's own cursor, for COPY; Django still wraps its errors.
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.cursor.copy(query, params) as copy,
-    ):
-        for chunk in copy:
-            copied.write(chunk)
-    return parse_stored(copied.getvalue())
+    record = " || ".join(_SELECT.values())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT string_agg({record}, ''::bytea) FROM {_TABLE} WHERE {_where(team_id=team_id, first=first)}",  # noqa: S608
+            params,
+        )
+        (packed,) = cursor.fetchone()
+    return parse_stored(bytes(packed or b""))
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics of the snapshots table."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {_TABLE}")
 
 
 def delete(*, ids: Sequence[int]) -> int:

@@ -26,10 +26,10 @@ import numpy as np
 from metrics.computations.engine import Table
 from metrics.computations.results import Column, Field
 
-# The stored rows, as the columns of a binary COPY (big-endian; each field has its length before
-# it): id, team (0 for the organisation), metric and window kind (1-based positions in the lists
-# given, 0 when unknown), first and last week ('YYYY-Www'), value, numerator, denominator (NaN
-# for null), cohort, and the MD5 digest of `extra`'s jsonb text.
+# The stored rows as packed records, each column in PostgreSQL's binary form (big-endian): id, team
+# (0 for the organisation), metric and window kind (1-based positions in the lists given, 0 when
+# unknown), first and last week ('YYYY-Www'), value, numerator, denominator (NaN for null),
+# cohort, and the MD5 digest of `extra`'s jsonb text.
 STORED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", ">i8"),
     ("team", ">i8"),
@@ -43,11 +43,7 @@ STORED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cohort", ">i4"),
     ("extra", "V16"),
 )
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
-_RECORD = np.dtype(
-    [("fields", ">i2")]
-    + [item for name, kind in STORED_COLUMNS for item in ((f"{name}_size", ">i4"), (name, kind))]
-)
+_RECORD = np.dtype(list(STORED_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -60,19 +56,11 @@ class Stored:
         return len(self.columns["id"])
 
 
-def parse_stored(copy: bytes) -> Stored:
-    """The stored rows from a binary COPY of `STORED_COLUMNS` (every field present, none null)."""
-    header = len(_COPY_HEADER) + 8
-    if not copy.startswith(_COPY_HEADER) or int.from_bytes(copy[header - 4 : header], "big") != 0:
-        raise ValueError("not a binary COPY without header extension")
-    body = len(copy) - header - 2
-    if body < 0 or body % _RECORD.itemsize:
-        raise ValueError("binary COPY records are not of the stored snapshots' layout")
-    records = np.frombuffer(copy, dtype=_RECORD, offset=header, count=body // _RECORD.itemsize)
-    if (records["fields"] != len(STORED_COLUMNS)).any() or any(
-        (records[f"{name}_size"] != np.dtype(kind).itemsize).any() for name, kind in STORED_COLUMNS
-    ):
-        raise ValueError("binary COPY records are not of the stored snapshots' layout")
+def parse_stored(packed: bytes) -> Stored:
+    """The stored rows from their packed records (see `STORED_COLUMNS`)."""
+    if len(packed) % _RECORD.itemsize:
+        raise ValueError("not records of the stored snapshots' layout")
+    records = np.frombuffer(packed, dtype=_RECORD)
     return Stored({name: records[name].astype(kind.lstrip(">")) for name, kind in STORED_COLUMNS})
 
 
