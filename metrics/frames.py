@@ -168,12 +168,17 @@ class Frames:
         unknown = set(tables) - set(COLUMNS)
         if unknown:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
-        return cls(**{name: table_frame(name, tables.get(name, [])) for name in COLUMNS})
+        frames = cls(**{name: table_frame(name, tables.get(name, [])) for name in COLUMNS})
+        object.__setattr__(frames, "_normalised", True)  # its tables are the contract's already
+        return frames
 
     def normalised(self) -> Frames:
         """The same tables with exactly the contract's columns and dtypes; raises on a missing
         column or a naive timestamp. The engine starts from this, so loaders may hand it their
-        DataFrames as they come."""
+        DataFrames as they come. Frames built by `from_records` are returned as they are (their
+        tables are not to be modified in place)."""
+        if getattr(self, "_normalised", False):
+            return self
         return Frames.from_records(**{item.name: getattr(self, item.name) for item in fields(self)})
 
     def teams(self) -> list[str]:

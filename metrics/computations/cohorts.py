@@ -199,14 +199,29 @@ class Cohorts:
     @cached_property
     def commits(self) -> pd.DataFrame:
         """Commits of counted deployments with a positive lead time, in the deployment's week."""
-        deployments = self._dora_deployments[["deployment", "team", "finished_at"]]
+        deployments = self._dora_deployments
         commits = self.frames.commits
-        commits = commits[commits["authored_at"].notna()].merge(deployments, on="deployment", how="inner")
-        hours = _hours(commits["finished_at"], commits["authored_at"])
+        commits = commits[commits["authored_at"].notna()]
+        keys = pd.Index(deployments["deployment"])
+        if keys.is_unique:
+            # Each commit takes its deployment's team position, week and finish by position.
+            of = keys.get_indexer(commits["deployment"])
+            counted = of >= 0
+            of, authored = of[counted], nanoseconds(commits["authored_at"])[counted]
+            finished = nanoseconds(deployments["finished_at"])
+            hours = (finished[of] - authored) / NS_PER_HOUR
+            positive = hours > 0
+            group = self.windows.group_of(deployments["team"])[of]
+            week = self.calendar.weeks(deployments["finished_at"])[of]
+            return self.windows.records(group[positive], week[positive], hours=hours[positive])
+        joined = commits.merge(
+            deployments[["deployment", "team", "finished_at"]], on="deployment", how="inner"
+        )
+        hours = _hours(joined["finished_at"], joined["authored_at"])
         positive = hours > 0
         return self.windows.cohort(
-            commits.loc[positive, "team"],
-            self.calendar.weeks(commits.loc[positive, "finished_at"]),
+            joined.loc[positive, "team"],
+            self.calendar.weeks(joined.loc[positive, "finished_at"]),
             hours=hours[positive],
         )
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from metrics.computations.engine import Table
 from metrics.computations.results import Column, Field
@@ -126,23 +127,15 @@ class Snapshots:
         texts = np.empty(self._shape, dtype=object)
         for m, grid in enumerate(self.table.grids.values()):
             for w in range(widths):
-                texts[:, m, w, :] = np.asarray(
-                    _object_texts(grid.extra, w, groups * count), dtype=object
-                ).reshape(groups, count)
+                texts[:, m, w, :] = _object_texts(grid.extra, w, groups * count).reshape(groups, count)
         return texts.ravel()
 
     @cached_property
     def extra_digest(self) -> np.ndarray:
         """The MD5 digest of each row's `extra` text, as PostgreSQL's md5(extra::text)."""
-        known: dict[str, bytes] = {}
-
-        def digest(text: str) -> bytes:
-            value = known.get(text)
-            if value is None:
-                value = known[text] = hashlib.md5(text.encode(), usedforsecurity=False).digest()
-            return value
-
-        return np.frombuffer(b"".join(map(digest, self.extra.tolist())), dtype="V16")
+        codes, distinct = pd.factorize(self.extra)  # far fewer distinct texts than rows
+        digests = b"".join(hashlib.md5(text.encode(), usedforsecurity=False).digest() for text in distinct)
+        return np.frombuffer(digests, dtype="V16")[codes]
 
     @cached_property
     def _labels(self) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +257,8 @@ def _float_text(value: float) -> str:
     return format(Decimal(text), "f")
 
 
-def _number_texts(column: Column, width: int) -> list[str]:
+def _number_texts(column: Column, width: int) -> np.ndarray:
+    """Each value's jsonb text (an object array): "null", an integer, or a float."""
     values = column.values[width].ravel()
     null = np.isnan(values)
     integral = (
@@ -272,49 +266,70 @@ def _number_texts(column: Column, width: int) -> list[str]:
         if isinstance(column.ints, bool)
         else np.broadcast_to(column.ints, column.values.shape)[width].ravel()
     )
-    if integral.all():
-        texts = list(map(str, np.where(null, 0, values).astype("int64").tolist()))
-        special = null
-    else:
-        texts = list(map(repr, values.tolist()))  # the shortest round trip, as jsonb keeps it
-        # Where repr is not jsonb's text: nulls, integers, exponents (Python writes 1e-05).
-        magnitude = np.abs(np.where(null, 1.0, values))
-        exponent = (magnitude >= 1e16) | ((magnitude < 1e-4) & (magnitude > 0))
-        special = null | integral | exponent
-    for index in np.flatnonzero(special).tolist():
-        value = float(values[index])
-        texts[index] = (
-            "null" if value != value else str(int(value)) if integral[index] else _float_text(value)
-        )
+    texts = np.full(values.shape, "null", dtype=object)
+    whole = integral & ~null
+    texts[whole] = _texts_of(values[whole].astype("int64"), str)
+    fractional = ~integral & ~null
+    # repr is the shortest round trip, as jsonb keeps it; but where Python writes 1e-05, jsonb
+    # writes 0.00001.
+    texts[fractional] = _texts_of(values[fractional], repr)
+    magnitude = np.abs(np.where(fractional, values, 1.0))
+    for index in np.flatnonzero((magnitude >= 1e16) | (magnitude < 1e-4) & (magnitude > 0)).tolist():
+        texts[index] = _float_text(float(values[index]))
     return texts
 
 
-def _leaf_texts(field: Field, width: int) -> list[str]:
+def _texts_of(values: np.ndarray, text: Callable[[Any], str]) -> np.ndarray:
+    """`text` of each value, formatted once per distinct value (many repeat)."""
+    codes, distinct = pd.factorize(values)
+    return np.asarray(list(map(text, distinct.tolist())), dtype=object)[codes]
+
+
+def _leaf_texts(field: Field, width: int) -> np.ndarray:
     assert field.column is not None
     if field.labels is None:
         return _number_texts(field.column, width)
-    labels = [jsonb_text(label) for label in field.labels]
-    return ["null" if v != v else labels[int(v)] for v in field.column.values[width].ravel().tolist()]
+    labels = np.asarray(["null", *(jsonb_text(label) for label in field.labels)], dtype=object)
+    codes = field.column.values[width].ravel()
+    return labels[np.where(np.isnan(codes), 0, np.nan_to_num(codes) + 1).astype("int64")]
 
 
-def _object_texts(fields: Sequence[Field], width: int, size: int) -> list[str]:
-    """Each row's jsonb text of an object with `fields`."""
+def _object_texts(fields: Sequence[Field], width: int, size: int) -> np.ndarray:
+    """Each row's jsonb text of an object with `fields` (an object array)."""
     if not fields:
-        return ["{}"] * size
+        return np.full(size, "{}", dtype=object)
     ordered = sorted(fields, key=lambda field: _key_order(field.key))
     texts = [
         _leaf_texts(field, width) if field.column is not None else _object_texts(field.children, width, size)
         for field in ordered
     ]
     keys = [jsonb_text(field.key) + ": " for field in ordered]
-    if not any(field.optional for field in ordered):
-        template = "{" + ", ".join(key.replace("%", "%%") + "%s" for key in keys) + "}"
-        return [template % row for row in zip(*texts, strict=True)]
-    # Optional keys are left out where null: each key's piece is empty there.
-    pieces = [
-        [("" if text == "null" else key + text + ", ") for text in column]
-        if field.optional
-        else [key + text + ", " for text in column]
-        for key, column, field in zip(keys, texts, ordered, strict=True)
-    ]
-    return ["{" + joined[:-2] + "}" for joined in map("".join, zip(*pieces, strict=True))]
+    parts: list[str | np.ndarray] = ["{"]
+    earlier = np.zeros(size, dtype=bool)  # some key written before, in the row
+    for key, text, field in zip(keys, texts, ordered, strict=True):
+        if field.optional:  # left out where null
+            present = text != "null"
+            parts += [
+                np.where(present & earlier, ", ", ""),
+                np.where(present, key, ""),
+                np.where(present, text, ""),
+            ]
+            earlier |= present
+        else:
+            parts += [np.where(earlier, ", ", ""), key, text]
+            earlier[:] = True
+    parts.append("}")
+    return _concatenated(parts, size)
+
+
+def _concatenated(parts: Sequence[str | np.ndarray], size: int) -> np.ndarray:
+    """Row by row, the concatenation of `parts` (each a string, or one string per row): one join
+    and one split of the whole block, not a format per row. "\x1f" never occurs in JSON text."""
+    slots: list[Any] = [None] * (size * len(parts))
+    for position, part in enumerate(parts):
+        last = position == len(parts) - 1
+        if isinstance(part, str):
+            slots[position :: len(parts)] = [part + "\x1f" if last else part] * size
+        else:
+            slots[position :: len(parts)] = (part + "\x1f" if last else part).tolist()
+    return np.asarray("".join(slots).split("\x1f")[:-1], dtype=object)

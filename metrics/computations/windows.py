@@ -60,11 +60,18 @@ class Windows:
         """The widths, shaped to broadcast against (width × group × window) arrays."""
         return np.asarray(self.widths, dtype="int64")[:, None, None]
 
+    def group_of(self, team: pd.Series) -> np.ndarray:
+        """Each team's position among the groups, -1 for no team (or another team)."""
+        return pd.Index(self.teams, dtype=object).get_indexer(team.to_numpy(dtype=object)).astype("int64")
+
     def cohort(self, team: pd.Series, week: np.ndarray, **columns: Any) -> pd.DataFrame:
         """A cohort's records in the covered weeks: `group` (team position, -1 for none), `week`."""
-        group = pd.Index(self.teams, dtype=object).get_indexer(team.to_numpy(dtype=object))
+        return self.records(self.group_of(team), week, **columns)
+
+    def records(self, group: np.ndarray, week: np.ndarray, **columns: Any) -> pd.DataFrame:
+        """`cohort` with each record's group position given."""
         frame = pd.DataFrame(
-            {"group": group.astype("int64"), "week": np.asarray(week, dtype="int64")}
+            {"group": np.asarray(group, dtype="int64"), "week": np.asarray(week, dtype="int64")}
             | {name: np.asarray(values) for name, values in columns.items()}
         )
         return frame[(frame["week"] >= self.lo) & (frame["week"] <= self.hi)].reset_index(drop=True)
