@@ -415,6 +415,10 @@ def main() -> None:
             teams=args.teams, features=args.features, deployments=args.deployments, weeks=args.weeks
         )
     small = Organisation.objects.get(slug=SMALL_SLUG)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # current planner statistics, as autovacuum keeps them
+        cursor.execute("ANALYZE")
 
     team = Team.objects.filter(org=org).order_by("slug").first()
     if not args.pages_only:
@@ -444,16 +448,29 @@ def recompute_figures(org: Any, team: Any, repeat: int) -> None:
     print(f"full recompute, cold: {cold_total:.2f} s = {cold_total / load:.2f}× the load  ({cold.summary()})")
     # Load and recompute alternately, so that both see the same machine (other jobs, caches).
     loads, warms, ratios, warm = [], [], [], None
+    cpu: dict[str, list[float]] = {"load": [], "warm": []}
     for _ in range(repeat):
-        load_once, _ = timed(lambda: load_frames_timed(org=org), 1)
-        warm_once, warm = timed(lambda: services.org_metrics_refresh(org_id=org.pk), 1)
-        loads.append(load_once)
-        warms.append(warm_once)
-        ratios.append(warm_once / load_once)
+        for name, job in (
+            ("load", lambda: load_frames_timed(org=org)),
+            ("warm", lambda: services.org_metrics_refresh(org_id=org.pk)),
+        ):
+            process = time.process_time()
+            seconds, result = timed(job, 1)
+            cpu[name].append(time.process_time() - process)
+            (loads if name == "load" else warms).append(seconds)
+            if name == "warm":
+                warm = result
+        ratios.append(warms[-1] / loads[-1])
     print(
         f"full recompute, warm (nothing changed): {statistics.median(warms):.2f} s, load alongside "
         f"{statistics.median(loads):.2f} s: {statistics.median(ratios):.2f}× the load "
         f"(each pair: {', '.join(f'{r:.2f}' for r in ratios)})  ({warm.summary()})"
+    )
+    median = {name: statistics.median(values) for name, values in cpu.items()}
+    print(
+        f"  CPU seconds of this process (PostgreSQL's not counted): load {median['load']:.2f}, "
+        f"recompute {median['warm']:.2f}; PostgreSQL runs on this machine's {os.cpu_count()} cores "
+        f"too, shared with whatever else runs"
     )
     recent = services.shift_week(services.current_week(org), -(services.HISTORY_WEEKS + 12 - 1))
     recent_load, recent_loaded = timed(lambda: load_frames_timed(org=org, since=recent), repeat)

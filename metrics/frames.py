@@ -82,7 +82,7 @@ pulses              one row per pulse answer
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Final
@@ -171,6 +171,12 @@ class Frames:
         frames = cls(**{name: table_frame(name, tables.get(name, [])) for name in COLUMNS})
         object.__setattr__(frames, "_normalised", True)  # its tables are the contract's already
         return frames
+
+    @classmethod
+    def from_columns(cls, **tables: Mapping[str, Sequence[Any]]) -> Frames:
+        """Frames from each table's columns (column name -> values, all of one length), as a
+        loader fetches them; missing tables are empty."""
+        return cls.from_records(**{name: pd.DataFrame(dict(columns)) for name, columns in tables.items()})
 
     def normalised(self) -> Frames:
         """The same tables with exactly the contract's columns and dtypes; raises on a missing

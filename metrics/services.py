@@ -204,7 +204,8 @@ def _org_lock(org_id: int) -> Iterator[None]:
 def _recompute(*, org: Organisation, teams: Sequence[Team], full: bool) -> RecomputeReport:
     last = current_week(org)
     widest = max(WINDOW_KINDS.values())
-    # The stored rows to compare with are read on a second connection meanwhile (when possible).
+    # The stored rows to compare with are read on a second connection while this one loads and
+    # the engine computes (when possible): the database works while Python does.
     stored = snapshot_store.StoredLater(
         org_id=org.pk,
         metrics=METRICS,

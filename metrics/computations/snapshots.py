@@ -2,10 +2,9 @@
 
 A full recompute of a large organisation has hundreds of thousands of snapshot rows, nearly all
 unchanged. They are compared to the stored rows as arrays: the numbers as float64 (NaN for null),
-`extra` by the MD5 digest of its canonical JSON text — the text PostgreSQL prints for a jsonb
-(`jsonb_text`: keys ordered by length then bytes, ``", "`` and ``": "`` separators, numbers in
-positional notation), so that PostgreSQL hashes the stored ones. Only the rows that differ are
-turned into rows to write.
+`extra` as its canonical JSON text — the text PostgreSQL prints for a jsonb (`jsonb_text`: keys
+ordered by length then bytes, ``", "`` and ``": "`` separators, numbers in positional notation).
+Only the rows that differ are turned into rows to write.
 
 Rows are numbered group-major: ``((group × metric) × width) × window``, so that each group's rows
 (one transaction each) are a slice.
@@ -13,7 +12,6 @@ Rows are numbered group-major: ``((group × metric) × width) × window``, so th
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from metrics.computations.results import Column, Field
 # The stored rows as packed records, each column in PostgreSQL's binary form (big-endian): id, team
 # (0 for the organisation), metric and window kind (1-based positions in the lists given, 0 when
 # unknown), first and last week ('YYYY-Www'), value, numerator, denominator (NaN for null),
-# cohort, and the MD5 digest of `extra`'s jsonb text.
+# cohort; `extra`'s jsonb text comes beside them.
 STORED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", ">i8"),
     ("team", ">i8"),
@@ -42,27 +40,36 @@ STORED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("numerator", ">f8"),
     ("denominator", ">f8"),
     ("cohort", ">i4"),
-    ("extra", "V16"),
 )
 _RECORD = np.dtype(list(STORED_COLUMNS))
 
 
 @dataclass(frozen=True)
 class Stored:
-    """Stored snapshot rows as arrays (see `STORED_COLUMNS`)."""
+    """Stored snapshot rows as arrays (see `STORED_COLUMNS`), and `extra`'s jsonb text."""
 
     columns: dict[str, np.ndarray]
+    extra: np.ndarray  # object: str
 
     def __len__(self) -> int:
         return len(self.columns["id"])
 
 
-def parse_stored(packed: bytes) -> Stored:
-    """The stored rows from their packed records (see `STORED_COLUMNS`)."""
+# Between the stored rows' jsonb texts: JSON text never holds a raw control character.
+EXTRA_SEPARATOR = "\x1f"
+
+
+def parse_stored(packed: bytes, extras: str | None) -> Stored:
+    """The stored rows from their packed records (see `STORED_COLUMNS`) and their `extra` texts,
+    in the same order, separated by `EXTRA_SEPARATOR` (None for no rows)."""
     if len(packed) % _RECORD.itemsize:
         raise ValueError("not records of the stored snapshots' layout")
     records = np.frombuffer(packed, dtype=_RECORD)
-    return Stored({name: records[name].astype(kind.lstrip(">")) for name, kind in STORED_COLUMNS})
+    texts = [] if extras is None else extras.split(EXTRA_SEPARATOR)
+    if len(texts) != len(records):
+        raise ValueError("not as many extra texts as stored snapshots")
+    columns = {name: records[name].astype(kind.lstrip(">")) for name, kind in STORED_COLUMNS}
+    return Stored(columns, np.asarray(texts, dtype=object))
 
 
 @dataclass(frozen=True)
@@ -131,13 +138,6 @@ class Snapshots:
         return texts.ravel()
 
     @cached_property
-    def extra_digest(self) -> np.ndarray:
-        """The MD5 digest of each row's `extra` text, as PostgreSQL's md5(extra::text)."""
-        codes, distinct = pd.factorize(self.extra)  # far fewer distinct texts than rows
-        digests = b"".join(hashlib.md5(text.encode(), usedforsecurity=False).digest() for text in distinct)
-        return np.frombuffer(digests, dtype="V16")[codes]
-
-    @cached_property
     def _labels(self) -> tuple[np.ndarray, np.ndarray]:
         """(width × window) first and last weeks, as bytes."""
         widths = self.table.windows.widths
@@ -173,7 +173,7 @@ class Snapshots:
             & _same_numbers(cols["numerator"][matched], self.numerator[row])
             & _same_numbers(cols["denominator"][matched], self.denominator[row])
             & (cols["cohort"][matched] == self.cohort[row])
-            & (cols["extra"][matched] == self.extra_digest[row])
+            & (stored.extra[matched] == self.extra[row])
         )
         unchanged = np.zeros(len(self), dtype=bool)
         unchanged[row[same]] = True
