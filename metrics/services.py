@@ -8,7 +8,9 @@ How much history a recompute covers (the snapshot rows it rewrites):
   "Recompute now" button) — every week from the earliest record to the current week, for every
   team and the organisation.
 Each covers weekly, rolling 4-week and 13-week windows ending at each of those weeks. Only rows
-whose numbers changed are written: a rerun on unchanged data writes nothing.
+whose numbers changed are written: a rerun on unchanged data writes nothing. The engine gives the
+results column-wise (`compute_table`); the stored rows are read in bulk meanwhile and compared as
+arrays (`Snapshots.compare`, `metrics.snapshot_store`); the rows that differ are upserted.
 
 Each team's rows are written in one transaction (the organisation's in its own, last; a team
 refresh writes its team's and the organisation's together), so a worker killed mid-job leaves
