@@ -116,11 +116,15 @@ def idempotent_write(
             IdempotencyRecord.objects.create(
                 org=org, endpoint=endpoint, key=key, request_hash=digest, status_code=201, response=body
             )
-    except IntegrityError:
-        # A concurrent request with the same key won the race; answer as if we came second.
+    except (IntegrityError, Conflict) as exc:
+        # A concurrent request with the same key may have won the race — its record then exists
+        # (the key check inside `write`, or the unique constraint, saw its commit): answer as if we
+        # came second.
         existing = IdempotencyRecord.objects.filter(org=org, endpoint=endpoint, key=key).first()
         if existing is not None:
             return _replay(existing, digest)
+        if isinstance(exc, Conflict):
+            raise
         raise Conflict("key already used", {"key": f"'{key}' is already used by another record"}) from None
     return WriteOutcome(status=201, body=body)
 
