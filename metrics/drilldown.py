@@ -1,7 +1,7 @@
 """The records behind a number: the cohort of a metric for a team (or the organisation) over a
 window, straight from the raw tables (the one dashboard page that lists records), paginated.
 
-Each cohort follows the engine's definition (metrics/computations.py, DESIGN.md): a test keeps
+Each cohort follows the engine's definition (metrics/computations/, DESIGN.md): a test keeps
 the number of records listed equal to the snapshot's cohort. A page costs a fixed number of
 queries: the count, the page, and at most two lookups for the page's rows.
 """
