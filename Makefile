@@ -42,6 +42,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(TYPECHECK_ENV) $(PY) -m mypy .
+	$(TYPECHECK_ENV) $(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(PY) -m ruff format .

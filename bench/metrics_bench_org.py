@@ -27,7 +27,7 @@ def generate(*, teams: int, features: int, deployments: int, weeks: int, seed: i
         Team,
         User,
     )
-    from metrics.models import Commit, Deployment, Incident
+    from delivery.models import Commit, Deployment, Incident
     from rituals.models import Conflict, ConflictSession, Escalation, Pulse, Sync, SyncSection
 
     rng = random.Random(seed)

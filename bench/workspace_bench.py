@@ -33,10 +33,10 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from collab.workspace.exporter import export_workspace  # noqa: E402
-from collab.workspace.importer import _Loader, check_workspace, import_workspace  # noqa: E402
-from collab.workspace.roundtrip import differences  # noqa: E402
-from collab.workspace_validation import load_workspace_json  # noqa: E402
+from workspace.exporter import export_workspace  # noqa: E402
+from workspace.importer import _Loader, check_workspace, import_workspace  # noqa: E402
+from workspace.roundtrip import differences  # noqa: E402
+from workspace.validation import load_workspace_json  # noqa: E402
 
 PARIS = dt.timezone(dt.timedelta(hours=1))
 ROLES = ["pm", "tech_lead", "engineer", "engineer", "designer"]

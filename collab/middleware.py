@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from collab.http import OrgRequest
 from collab.models import Membership
+from collab.weeks import org_zone
 
 SESSION_KEY = "active_org_id"
 
 
-def active_membership(request: HttpRequest) -> Membership | None:
+def active_membership(request: OrgRequest) -> Membership | None:
     """The caller's membership in their active organisation (the one picked with the switcher, else
     their first), or None for an anonymous caller or someone in no organisation."""
     if not request.user.is_authenticated:
@@ -22,15 +23,12 @@ def active_membership(request: HttpRequest) -> Membership | None:
     return (memberships.filter(org_id=wanted).first() if wanted else None) or memberships.first()
 
 
-def set_active_organisation(request: HttpRequest, membership: Membership | None) -> None:
+def set_active_organisation(request: OrgRequest, membership: Membership | None) -> None:
     """Scope the request to the membership's organisation and render times in its time zone."""
-    request.membership = membership  # type: ignore[attr-defined]
-    request.org = membership.org if membership else None  # type: ignore[attr-defined]
+    request.membership = membership  # type: ignore[assignment]  # None until a view guards it
+    request.org = membership.org if membership else None  # type: ignore[assignment]  # None until a view guards it
     if membership is not None:
-        try:
-            timezone.activate(ZoneInfo(membership.org.time_zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
+        timezone.activate(org_zone(membership.org.time_zone))
 
 
 class OrganisationMiddleware:
@@ -44,16 +42,16 @@ class OrganisationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
-        request.org = None  # type: ignore[attr-defined]
+    def __call__(self, request: OrgRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[assignment]  # None until a view guards it
+        request.org = None  # type: ignore[assignment]  # None until a view guards it
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
 
     def process_view(
-        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+        self, request: OrgRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> None:
         if getattr(view_func, "skips_org_lookup", False):
             return

@@ -20,28 +20,6 @@ from collab.models import Invitation, Membership, Organisation, Role, Team, Team
 INVITATION_DAYS = 14
 
 
-@transaction.atomic
-def organisation_create(
-    *,
-    name: str,
-    slug: str = "",
-    time_zone: str = "Europe/Paris",
-    language: str = "en",
-    owner: User | None = None,
-    owner_role: str = Role.PRODUCT_OPS,
-) -> Organisation:
-    slug = slug or slugify(name)[:64]
-    if Organisation.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": _("An organisation with this slug already exists.")})
-    org = Organisation.objects.create(name=name, slug=slug, time_zone=time_zone, language=language)
-    from collab.features.glossary import glossary_seed_defaults
-
-    glossary_seed_defaults(org)
-    if owner is not None:
-        Membership.objects.create(org=org, user=owner, role=owner_role)
-    return org
-
-
 def user_get_or_create(*, email: str, name: str = "", password: str | None = None) -> User:
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()

@@ -17,5 +17,4 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("", include("collab.features.urls")),
-    path("", include("collab.workspace.urls")),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,26 +25,15 @@ from collab.forms import (
     TeamMemberForm,
     add_errors,
 )
-from collab.health import health_report
-from collab.home import home_agenda
+from collab.http import OrgRequest
 from collab.middleware import SESSION_KEY
 from collab.models import Membership, Role
 from collab.permissions import Cap, can, capability_labels, require, role_matrix
 
 
 @login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    if request.org is None:  # type: ignore[attr-defined]
-        return render(request, "collab/no_organisation.html")
-    teams = selectors.team_list(org=request.org)  # type: ignore[attr-defined]
-    agenda = home_agenda(org=request.org, membership=request.membership)  # type: ignore[attr-defined]
-    return render(request, "collab/home.html", {"teams": teams, "agenda": agenda})
-
-
-@login_required
 @require_POST
-def org_switch(request: HttpRequest) -> HttpResponse:
+def org_switch(request: OrgRequest) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("org"),
         user=request.user,
@@ -57,13 +46,13 @@ def org_switch(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def settings_view(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def settings_view(request: OrgRequest) -> HttpResponse:
+    org = request.org
     if org is None:
         return render(request, "collab/no_organisation.html")
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST":
-        if not can(request.membership, Cap.MANAGE_ORG):  # type: ignore[attr-defined]
+        if not can(request.membership, Cap.MANAGE_ORG):
             return render(request, "403.html", status=403)
         if form.is_valid():
             # Only the fields this form edits: the metric targets are edited on another page.
@@ -85,17 +74,17 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "collab/team_list.html", {"teams": selectors.team_list(org=request.org)})  # type: ignore[attr-defined]
+def team_list(request: OrgRequest) -> HttpResponse:
+    return render(request, "collab/team_list.html", {"teams": selectors.team_list(org=request.org)})
 
 
 @login_required
 @require(Cap.MANAGE_TEAMS)
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: OrgRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            team = services.team_create(org=request.org, **form.cleaned_data)  # type: ignore[attr-defined]
+            team = services.team_create(org=request.org, **form.cleaned_data)
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -105,10 +94,10 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    team = get_object_or_404(selectors.team_list(org=request.org), slug=slug)  # type: ignore[attr-defined]
-    may_manage = can(request.membership, Cap.MANAGE_TEAMS)  # type: ignore[attr-defined]
-    member_form = TeamMemberForm(org=request.org)  # type: ignore[attr-defined]
+def team_detail(request: OrgRequest, slug: str) -> HttpResponse:
+    team = get_object_or_404(selectors.team_list(org=request.org), slug=slug)
+    may_manage = can(request.membership, Cap.MANAGE_TEAMS)
+    member_form = TeamMemberForm(org=request.org)
     edit_form = TeamEditForm(initial={"name": team.name, "topology": team.topology})
     if request.method == "POST":
         if not may_manage:
@@ -129,7 +118,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Removed from the team."))
             return redirect("collab:team_detail", slug=team.slug)
         else:
-            member_form = TeamMemberForm(request.POST, org=request.org)  # type: ignore[attr-defined]
+            member_form = TeamMemberForm(request.POST, org=request.org)
             if member_form.is_valid():
                 services.team_member_add(team=team, **member_form.cleaned_data)
                 messages.success(request, _("Team member added."))
@@ -139,7 +128,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "members": selectors.team_members(team=team),
         "member_form": member_form,
         "edit_form": edit_form,
-        "invite_form": InvitationForm(org=request.org, initial={"team": team}),  # type: ignore[attr-defined]
+        "invite_form": InvitationForm(org=request.org, initial={"team": team}),
         "may_manage": may_manage,
     }
     return render(request, "collab/team_detail.html", context)
@@ -147,8 +136,8 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require(Cap.MANAGE_ORG)
-def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(selectors.membership_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def membership_role(request: OrgRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(selectors.membership_list(org=request.org), pk=pk)
     form = MembershipRoleForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
@@ -158,13 +147,13 @@ def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require(Cap.MANAGE_TEAMS)
-def invitation_create(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None, org=request.org)  # type: ignore[attr-defined]
+def invitation_create(request: OrgRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None, org=request.org)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
-                org=request.org,  # type: ignore[attr-defined]
-                by=request.membership,  # type: ignore[attr-defined]
+                org=request.org,
+                by=request.membership,
                 base_url=request.build_absolute_uri("/"),
                 **form.cleaned_data,
             )
@@ -182,15 +171,15 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @require(Cap.MANAGE_TEAMS)
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(selectors.invitation_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def invitation_revoke(request: OrgRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(selectors.invitation_list(org=request.org), pk=pk)
     services.invitation_revoke(invitation=invitation)
     messages.success(request, _("Invitation revoked."))
     return redirect("collab:settings")
 
 
 @never_cache
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: OrgRequest, token: str) -> HttpResponse:
     invitation = selectors.pending_invitation(token=token)
     if invitation is None:
         return render(request, "collab/invitation_invalid.html", status=404)
@@ -198,7 +187,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         if request.method == "POST":
             try:
-                services.invitation_accept(invitation=invitation, user=request.user)  # type: ignore[arg-type]
+                services.invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("home")
@@ -224,10 +213,3 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.org.name})
         return redirect("home")
     return render(request, "collab/invitation_accept.html", {"invitation": invitation, "form": form})
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -21,9 +21,3 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
     },
 }
-
-
-@app.task(name="config.ping")
-def ping() -> str:
-    """A round trip through the broker and a worker, used by /healthz and `demo --check`."""
-    return "pong"

@@ -31,10 +31,14 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
-    from config.embedded import ensure_services
-
-    ensure_services()
+# Importing the settings starts nothing: the quick start (`manage.py demo`), `EMBEDDED=1` and the
+# test suite start the embedded servers (workspace/embedded.py) and export their URLs before this runs.
+for _name in ("DATABASE_URL", "REDIS_URL"):
+    if not os.environ.get(_name):
+        raise ImproperlyConfigured(
+            f"Set {_name} (for example postgres://user@host:5432/db or redis://host:6379/0), "
+            "or run the quick start (`make demo`) or set EMBEDDED=1 to use the embedded servers."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,8 +53,11 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "collab",
+    "delivery",
     "rituals",
     "metrics",
+    "integrations",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -133,15 +140,9 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("fr", _("Français"))]
-# The project's shell has its catalogue in locale/; each app (and each sub-package owned by its own
-# people) keeps its own next to its code.
-LOCALE_PATHS = [
-    BASE_DIR / "locale",
-    BASE_DIR / "collab" / "features" / "locale",
-    BASE_DIR / "collab" / "workspace" / "locale",
-    BASE_DIR / "rituals" / "conflicts" / "locale",
-    BASE_DIR / "metrics" / "api" / "locale",
-]
+# The project's shell has its catalogue in locale/; each app keeps one catalogue next to its code
+# (<app>/locale/), found through INSTALLED_APPS. A msgid has one translation across them all (a test).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

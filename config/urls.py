@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from collab import views as collab_views
+from workspace import pages as workspace_pages
 
 urlpatterns = [
-    path("", collab_views.home, name="home"),
-    path("healthz", collab_views.healthz, name="healthz"),
+    path("", workspace_pages.home, name="home"),
+    path("healthz", workspace_pages.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("collab.urls")),
     path("", include("rituals.urls")),
     path("", include("metrics.urls")),
+    path("", include("integrations.urls")),
+    path("", include("delivery.urls")),
+    path("", include("workspace.urls")),
 ]
 
 handler404 = "config.errors.not_found"

@@ -5,29 +5,10 @@ from django.contrib import admin
 from metrics import models
 
 
-class CommitInline(admin.TabularInline):
-    model = models.Commit
-    extra = 0
-
-
-@admin.register(models.Deployment)
-class DeploymentAdmin(admin.ModelAdmin):
-    list_display = ("key", "team", "environment", "result", "finished_at")
-    list_filter = ("org", "environment", "result")
-    inlines = (CommitInline,)
-
-
 @admin.register(models.MetricSnapshot)
 class MetricSnapshotAdmin(admin.ModelAdmin):
     list_display = ("org", "team", "metric", "window_kind", "window_start", "value", "computed_at")
     list_filter = ("org", "metric", "window_kind")
 
 
-@admin.register(models.ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "org", "prefix", "created_at", "revoked_at")
-    readonly_fields = ("token_hash",)
-
-
-for model in (models.Commit, models.Incident, models.IdempotencyRecord, models.RecomputeRun):
-    admin.site.register(model)
+admin.site.register(models.RecomputeRun)

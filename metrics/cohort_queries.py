@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from collab.models import AlignmentSession, Feature, Organisation, Team
-from metrics.models import Commit, Deployment, Incident
+from delivery.models import Commit, Deployment, Incident
 from rituals.models import Conflict, Escalation, Pulse, Sync
 
 

@@ -41,9 +41,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from collab.models import AcceptanceReview, AlignmentSession, Feature, Organisation, SpecRevision, Team
+from collab.weeks import org_zone
+from delivery.models import Commit, Deployment, Incident
 from metrics.computations import parse_week, week_start
 from metrics.frames import Frames
-from metrics.models import Commit, Deployment, Incident
 from rituals.models import Conflict, Escalation, Pulse, Sync, SyncSection
 
 __all__ = ["LoadedFrames", "fetch_rows", "load_frames", "load_frames_timed"]
@@ -78,7 +79,7 @@ def load_frames_timed(
         frames,
         perf_counter() - began,
         sum(len(next(iter(columns.values()))) for columns in tables.values()),
-        _first_week(tables, ZoneInfo(org.time_zone)),
+        _first_week(tables, org_zone(org.time_zone)),
     )
 
 

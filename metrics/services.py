@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import perf_counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,6 +36,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from collab import weeks
 from collab.models import Organisation, Team
 from metrics import snapshot_store
 from metrics.computations import (
@@ -47,7 +47,6 @@ from metrics.computations import (
     compute_window,
     parse_week,
     week_index,
-    week_label,
 )
 from metrics.loaders import load_frames_timed
 from metrics.models import MetricSnapshot, RecomputeRun
@@ -79,12 +78,10 @@ QUEUE_ERRORS: tuple[type[BaseException], ...] = (RedisError, KombuError, OSError
 
 def current_week(org: Organisation, *, now: datetime | None = None) -> str:
     """The ISO week, in the organisation's time zone, that contains `now`."""
-    year, number, _ = (now or timezone.now()).astimezone(ZoneInfo(org.time_zone)).isocalendar()
-    return f"{year}-W{number:02d}"
+    return weeks.week_of(now or timezone.now(), org.time_zone)
 
 
-def shift_week(week: str, weeks: int) -> str:
-    return week_label(week_index(week) + weeks)
+shift_week = weeks.shift_week
 
 
 def org_targets(org: Organisation) -> dict[str, Any]:

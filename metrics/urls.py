@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import path
 
 from metrics import views, views_records
 
@@ -13,9 +13,9 @@ urlpatterns = [
     path("dashboards/investment/", views.investment, name="investment"),
     path("dashboards/escalations/", views.escalations, name="escalations"),
     path("dashboards/teams/<slug:slug>/", views.team, name="team"),
+    path("dashboards/teams/<slug:slug>/velocity-panel/", views.velocity_panel, name="velocity_panel"),
     path("dashboards/records/<slug:metric>/", views_records.drilldown, name="drilldown"),
     path("dashboards/export.csv", views_records.export_csv, name="export_csv"),
     path("dashboards/targets/", views_records.targets, name="targets"),
     path("dashboards/recompute/", views_records.recompute, name="recompute"),
-    path("", include("metrics.api.urls")),
 ]

@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -337,3 +337,39 @@ def investment(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def escalations(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, "escalations")
+
+
+def velocity_rows(summary: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Velocity and predictability from metrics.selectors.team_velocity_summary: each metric is a
+    number or a result {value, previous, trend}; a metric without a value is left out (the panel
+    then says "no data yet")."""
+    if not summary:
+        return []
+    rows = []
+    for key in ("velocity", "predictability"):
+        result = summary.get(key)
+        if not isinstance(result, dict):
+            result = {"value": result}
+        value = result.get("value")
+        if isinstance(value, int | float):
+            previous = result.get("previous")
+            rows.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "previous": previous if isinstance(previous, int | float) else None,
+                    "trend": result.get("trend"),
+                    "window": (summary.get("from"), summary.get("to")),
+                }
+            )
+    return rows
+
+
+@login_required
+@require_GET
+def velocity_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Velocity section of a team's sync, included by URL from the sync pages (rituals sits below
+    metrics and never imports it)."""
+    team = get_object_or_404(Team.objects.filter(org=need_org(request)), slug=slug)
+    rows = velocity_rows(selectors.team_velocity_summary(team))
+    return render(request, "metrics/includes/velocity_panel.html", {"velocity": rows})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collab.models import Team
 from collab.permissions import Cap, require
+from collab.weeks import org_zone
 from metrics import selectors, services
 from metrics.computations import METRICS
 from metrics.drilldown import cohort_listing
@@ -40,7 +40,7 @@ def drilldown(request: HttpRequest, metric: str) -> HttpResponse:
     teams = selectors.team_list(org=org)
     scope, weeks, has_data = dashboard_scope(request, org=org, teams=teams)
     first = services.shift_week(scope.end, -(services.WINDOW_KINDS[scope.kind] - 1))
-    with timezone.override(ZoneInfo(org.time_zone)):  # records' times as the organisation reads them
+    with timezone.override(org_zone(org.time_zone)):  # records' times as the organisation reads them
         listing = cohort_listing(
             org=org,
             metric=metric,

@@ -434,7 +434,7 @@ class PostMortem(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300)
     incident = models.ForeignKey(
-        "metrics.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems"
+        "delivery.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems"
     )
     feature = models.ForeignKey(
         Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="postmortems"

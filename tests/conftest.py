@@ -167,11 +167,11 @@ def new_page(browser: Any) -> Iterator[Any]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.csp_errors = []  # type: ignore[attr-defined]
+        page.csp_errors = []
         page.on(
             "console",
             lambda msg: page.csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None,
-        )  # type: ignore[attr-defined]
+        )
         return page
 
     yield make

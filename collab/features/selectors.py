@@ -10,7 +10,6 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from collab.features.weeks import quarter_of_date, quarter_shift, quarter_weeks, week_quarter
 from collab.models import (
     AcceptanceReview,
     AlignmentSession,
@@ -20,6 +19,7 @@ from collab.models import (
     SpecRevision,
     Team,
 )
+from collab.weeks import quarter_of_date, quarter_shift, quarter_weeks, week_quarter
 
 SORTS = {
     "rice": (F("rice_score").desc(nulls_last=True), "id"),
@@ -110,10 +110,9 @@ def feature_get(*, org: Organisation, key: str) -> Feature:
 
 
 def feature_deployments(*, feature: Feature, limit: int = 10) -> tuple[list[Any], int]:
-    """The latest deployments that shipped the feature, and how many there are in all."""
-    from metrics.models import Deployment
-
-    qs = Deployment.objects.filter(features=feature)
+    """The latest deployments that shipped the feature, and how many there are in all (through the
+    reverse relation the delivery app's Deployment.features declares: no import upward)."""
+    qs = feature.deployments.all()
     return list(qs.order_by("-finished_at", "-id")[:limit]), qs.count()
 
 

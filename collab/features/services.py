@@ -15,8 +15,8 @@ from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collab.features.metrics_hook import team_metrics_changed
 from collab.models import AcceptanceReview, Feature, KeyResult, Membership, Organisation, Spec, Team
+from collab.signals import records_changed_later
 
 Status = Feature.Status
 
@@ -153,7 +153,7 @@ def feature_create(
     feature.key_results.set(_check_key_results(org, key_results))
     feature.depends_on.set(_check_dependencies(feature, depends_on))
     Spec.objects.create(feature=feature, updated_by=by)
-    team_metrics_changed(team.pk)
+    records_changed_later(sender=Feature, org_id=team.org_id, team_id=team.pk)
     return feature
 
 
@@ -191,9 +191,9 @@ def feature_update(
         feature.key_results.set(_check_key_results(feature.org, key_results))
     if depends_on is not None:
         feature.depends_on.set(_check_dependencies(feature, depends_on))
-    team_metrics_changed(feature.team_id)
+    records_changed_later(sender=Feature, org_id=feature.org_id, team_id=feature.team_id)
     if old_team_id != feature.team_id:
-        team_metrics_changed(old_team_id)
+        records_changed_later(sender=Feature, org_id=feature.org_id, team_id=old_team_id)
     return feature
 
 
@@ -236,7 +236,7 @@ def feature_transition(
         _set_status(feature, to, delivered_at=None)
     else:
         _set_status(feature, to)
-    team_metrics_changed(feature.team_id)
+    records_changed_later(sender=Feature, org_id=feature.org_id, team_id=feature.team_id)
     return feature
 
 
@@ -300,5 +300,5 @@ def review_record(
         _set_status(feature, Status.ACCEPTED)
     else:
         _set_status(feature, Status.IN_PROGRESS, delivered_at=None)
-    team_metrics_changed(feature.team_id)
+    records_changed_later(sender=Feature, org_id=feature.org_id, team_id=feature.team_id)
     return review

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,29 +15,30 @@ from collab.features import glossary, okrs
 from collab.features.forms import GlossaryTermForm, KeyResultForm, ObjectiveForm, objective_initial
 from collab.features.permissions import may_edit_okrs
 from collab.features.views import _org, me
-from collab.features.weeks import quarter_of_date
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.models import KeyResult, Objective
 from collab.permissions import Cap, can
+from collab.weeks import quarter_of_date
 
 # --- OKRs ---------------------------------------------------------------------------------------
 
 
-def _require_okr_editor(request: HttpRequest) -> None:
+def _require_okr_editor(request: OrgRequest) -> None:
     if not may_edit_okrs(me(request)):
         raise PermissionDenied(
             _("Only PMs, tech leads, the CTO, product leadership and Product Ops edit OKRs.")
         )
 
 
-def _objective(request: HttpRequest, key: str) -> Objective:
+def _objective(request: OrgRequest, key: str) -> Objective:
     try:
         return okrs.objective_get(org=_org(request), key=key)
     except Objective.DoesNotExist as exc:
         raise Http404(_("No such objective.")) from exc
 
 
-def _key_result(request: HttpRequest, key: str) -> KeyResult:
+def _key_result(request: OrgRequest, key: str) -> KeyResult:
     try:
         return okrs.key_result_get(org=_org(request), key=key)
     except KeyResult.DoesNotExist as exc:
@@ -45,7 +46,7 @@ def _key_result(request: HttpRequest, key: str) -> KeyResult:
 
 
 @login_required
-def okr_list(request: HttpRequest) -> HttpResponse:
+def okr_list(request: OrgRequest) -> HttpResponse:
     org = _org(request)
     quarters = okrs.objective_quarters(org=org)
     quarter = request.GET.get("quarter", "")
@@ -64,7 +65,7 @@ def okr_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def objective_create(request: HttpRequest) -> HttpResponse:
+def objective_create(request: OrgRequest) -> HttpResponse:
     _require_okr_editor(request)
     org = _org(request)
     form = ObjectiveForm(
@@ -82,7 +83,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
+def objective_edit(request: OrgRequest, key: str) -> HttpResponse:
     objective = _objective(request, key)
     _require_okr_editor(request)
     form = ObjectiveForm(request.POST or None, org=objective.org, initial=objective_initial(objective))
@@ -98,7 +99,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _objective_page(
-    request: HttpRequest,
+    request: OrgRequest,
     objective: Objective,
     *,
     form: ObjectiveForm,
@@ -117,7 +118,7 @@ def _objective_page(
 
 @login_required
 @require_POST
-def objective_delete(request: HttpRequest, key: str) -> HttpResponse:
+def objective_delete(request: OrgRequest, key: str) -> HttpResponse:
     objective = _objective(request, key)
     _require_okr_editor(request)
     okrs.objective_delete(objective=objective)
@@ -127,7 +128,7 @@ def objective_delete(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
+def key_result_create(request: OrgRequest, key: str) -> HttpResponse:
     objective = _objective(request, key)
     _require_okr_editor(request)
     form = KeyResultForm(request.POST)
@@ -144,7 +145,7 @@ def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
+def key_result_edit(request: OrgRequest, key: str) -> HttpResponse:
     key_result = _key_result(request, key)
     _require_okr_editor(request)
     form = KeyResultForm(
@@ -165,7 +166,7 @@ def key_result_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def key_result_delete(request: HttpRequest, key: str) -> HttpResponse:
+def key_result_delete(request: OrgRequest, key: str) -> HttpResponse:
     key_result = _key_result(request, key)
     _require_okr_editor(request)
     objective_key = key_result.objective.key
@@ -177,13 +178,13 @@ def key_result_delete(request: HttpRequest, key: str) -> HttpResponse:
 # --- Glossary -----------------------------------------------------------------------------------
 
 
-def _require_glossary_manager(request: HttpRequest) -> None:
+def _require_glossary_manager(request: OrgRequest) -> None:
     if not can(me(request), Cap.MANAGE_ORG):
         raise PermissionDenied(_("Only Product Ops and leadership manage the glossary."))
 
 
 @login_required
-def glossary_list(request: HttpRequest) -> HttpResponse:
+def glossary_list(request: OrgRequest) -> HttpResponse:
     org = _org(request)
     may_manage = can(me(request), Cap.MANAGE_ORG)
     terms = glossary.glossary_terms(org=org)
@@ -219,7 +220,7 @@ def glossary_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def glossary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def glossary_edit(request: OrgRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(glossary.glossary_terms(org=_org(request)), pk=pk)
     _require_glossary_manager(request)
     form = GlossaryTermForm(
@@ -244,7 +245,7 @@ def glossary_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def glossary_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def glossary_delete(request: OrgRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(glossary.glossary_terms(org=_org(request)), pk=pk)
     _require_glossary_manager(request)
     glossary.glossary_term_delete(entry=entry)
@@ -254,7 +255,7 @@ def glossary_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def glossary_defaults(request: HttpRequest) -> HttpResponse:
+def glossary_defaults(request: OrgRequest) -> HttpResponse:
     _require_glossary_manager(request)
     added = glossary.glossary_seed_defaults(_org(request))
     if added:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from collab.features.specs import (
 )
 from collab.features.views import get_feature, me, require_editor, spec_summary
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.models import AlignmentSession, Feature, Membership, Spec, SpecRevision
 
 SESSION_PHASE = {
@@ -60,7 +61,7 @@ def _conflict_context(conflict: SpecConflict, both: list[str]) -> dict[str, Any]
 
 
 def _save(
-    request: HttpRequest, spec: Spec, editor: SpecEditor
+    request: OrgRequest, spec: Spec, editor: SpecEditor
 ) -> tuple[bool, SpecEditor, dict[str, Any] | None]:
     """Save a valid editor. Returns (saved, editor to show, conflict to show)."""
     try:
@@ -94,7 +95,7 @@ def _save(
 
 
 @login_required
-def spec_edit(request: HttpRequest, key: str) -> HttpResponse:
+def spec_edit(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
@@ -141,7 +142,7 @@ def _people(feature: Feature, me: Membership) -> Any:
     )
 
 
-def _session_context(request: HttpRequest, feature: Feature, spec: Spec) -> dict[str, Any]:
+def _session_context(request: OrgRequest, feature: Feature, spec: Spec) -> dict[str, Any]:
     live = live_session.live_session_get(spec=spec)
     sessions = selectors.spec_sessions(spec=spec)
     return {
@@ -158,13 +159,13 @@ def _session_context(request: HttpRequest, feature: Feature, spec: Spec) -> dict
 
 @login_required
 @vary_on_headers("HX-Request")
-def spec_session(request: HttpRequest, key: str) -> HttpResponse:
+def spec_session(request: OrgRequest, key: str) -> HttpResponse:
     """The guided session: GET shows it (or its status bar for htmx polls); POST saves the phase."""
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
     context = _session_context(request, feature, spec)
     live = context["live"]
-    if request.htmx and request.GET.get("part") == "status":  # type: ignore[attr-defined]
+    if request.htmx and request.GET.get("part") == "status":
         return render(request, "collab/features/spec_session.html#session-status", context)
     default_phase = PHASE_OF_SESSION.get(live.phase, "context") if live else "context"
     phase = request.POST.get("phase") or request.GET.get("phase") or default_phase
@@ -188,7 +189,7 @@ def spec_session(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _session_page(
-    request: HttpRequest,
+    request: OrgRequest,
     context: dict[str, Any],
     *,
     editor: SpecEditor | None,
@@ -220,7 +221,7 @@ def _default_attendees(feature: Feature, me: Membership) -> list[int]:
 
 @login_required
 @require_POST
-def spec_session_start(request: HttpRequest, key: str) -> HttpResponse:
+def spec_session_start(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
@@ -234,7 +235,7 @@ def spec_session_start(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def spec_session_phase(request: HttpRequest, key: str) -> HttpResponse:
+def spec_session_phase(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
@@ -252,7 +253,7 @@ def spec_session_phase(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
+def spec_session_end(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
@@ -306,7 +307,7 @@ def spec_session_end(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def spec_session_record_view(request: HttpRequest, key: str) -> HttpResponse:
+def spec_session_record_view(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
@@ -345,7 +346,7 @@ def spec_session_record_view(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def spec_history(request: HttpRequest, key: str) -> HttpResponse:
+def spec_history(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
     revisions = [(r, changes_diff(r.changes)) for r in selectors.spec_revisions(spec=spec)]
@@ -364,7 +365,7 @@ def spec_history(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def spec_business(request: HttpRequest, key: str) -> HttpResponse:
+def spec_business(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
     criteria = normalise("success_criteria", spec.success_criteria)

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from collab.features.metrics_hook import team_metrics_changed
 from collab.features.specfields import (
     CLARIFICATION,
     REWORK,
@@ -30,6 +29,7 @@ from collab.features.specfields import (
     spec_values,
 )
 from collab.models import AlignmentSession, Feature, Membership, SessionAttendance, Spec, SpecRevision
+from collab.signals import records_changed_later
 
 TARGET_SESSIONS = 2
 
@@ -193,7 +193,7 @@ def spec_revise(
         changes=changes,
         version=spec.version,
     )
-    team_metrics_changed(spec.feature.team_id)
+    records_changed_later(sender=Spec, org_id=spec.feature.org_id, team_id=spec.feature.team_id)
     return revision
 
 
@@ -289,7 +289,7 @@ def spec_align(*, spec: Spec, session: AlignmentSession, by: Membership | None =
     if feature.status in (Feature.Status.IDEA, Feature.Status.FRAMING):
         feature.status = Feature.Status.ALIGNED
         feature.save(update_fields=["status", "updated_at"])
-    team_metrics_changed(feature.team_id)
+    records_changed_later(sender=Spec, org_id=feature.org_id, team_id=feature.team_id)
     return spec
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +29,9 @@ from collab.features.specs import (
     spec_for_feature,
 )
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.models import Feature, Membership, Organisation, Spec, Team
-from collab.workspace.common import org_zone
+from collab.weeks import org_zone
 
 PAGE_SIZE = 50
 LIFECYCLE = [(s, label) for s, label in Feature.Status.choices if s != Feature.Status.DROPPED]
@@ -43,7 +44,7 @@ def _done_steps(feature: Feature) -> set[str]:
     return set(steps[: steps.index(feature.status)])
 
 
-def me(request: HttpRequest) -> Membership:
+def me(request: OrgRequest) -> Membership:
     """The caller's membership in the active organisation (set by OrganisationMiddleware)."""
     membership = getattr(request, "membership", None)
     if membership is None:
@@ -51,7 +52,7 @@ def me(request: HttpRequest) -> Membership:
     return membership
 
 
-def get_feature(request: HttpRequest, key: str) -> Feature:
+def get_feature(request: OrgRequest, key: str) -> Feature:
     """The feature of the caller's organisation with this key, with its page's relations; 404 else."""
     org = _org(request)
     try:
@@ -60,14 +61,14 @@ def get_feature(request: HttpRequest, key: str) -> Feature:
         raise Http404(_("No such feature.")) from exc
 
 
-def _org(request: HttpRequest) -> Organisation:
+def _org(request: OrgRequest) -> Organisation:
     org = getattr(request, "org", None)
     if org is None:
         raise Http404(_("You are not in an organisation."))
     return org
 
 
-def require_editor(request: HttpRequest, team: Team | int) -> None:
+def require_editor(request: OrgRequest, team: Team | int) -> None:
     if not may_edit_feature(me(request), team):
         raise PermissionDenied(
             _("Only the team's PM and tech lead, product leadership and Product Ops edit it.")
@@ -95,7 +96,7 @@ def _plain_number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _editable_teams(request: HttpRequest) -> Any:
+def _editable_teams(request: OrgRequest) -> Any:
     teams = selectors.team_list(org=_org(request))
     ids = editable_team_ids(me(request))
     return teams if ids is None else teams.filter(pk__in=ids)
@@ -104,7 +105,7 @@ def _editable_teams(request: HttpRequest) -> Any:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def feature_list(request: HttpRequest) -> HttpResponse:
+def feature_list(request: OrgRequest) -> HttpResponse:
     org = _org(request)
     teams = list(selectors.team_list(org=org))
     params = request.GET
@@ -149,12 +150,12 @@ def feature_list(request: HttpRequest) -> HttpResponse:
         ],
         "may_create": may_create_features(me(request)),
     }
-    template = "collab/features/feature_list.html" + ("#feature-table" if request.htmx else "")  # type: ignore[attr-defined]
+    template = "collab/features/feature_list.html" + ("#feature-table" if request.htmx else "")
     return render(request, template, context)
 
 
 @login_required
-def feature_create(request: HttpRequest) -> HttpResponse:
+def feature_create(request: OrgRequest) -> HttpResponse:
     org = _org(request)
     if not may_create_features(me(request)):
         raise PermissionDenied(_("Only PMs, tech leads, product leadership and Product Ops create features."))
@@ -182,7 +183,7 @@ def feature_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def feature_edit(request: HttpRequest, key: str) -> HttpResponse:
+def feature_edit(request: OrgRequest, key: str) -> HttpResponse:
     org = _org(request)
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
@@ -222,7 +223,7 @@ def feature_edit(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
+def feature_detail(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
     sessions = selectors.spec_sessions(spec=spec)
@@ -255,7 +256,7 @@ def feature_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def feature_transition(request: HttpRequest, key: str) -> HttpResponse:
+def feature_transition(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     form = TransitionForm(request.POST)
@@ -286,7 +287,7 @@ def feature_transition(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @login_required
-def review_create(request: HttpRequest, key: str) -> HttpResponse:
+def review_create(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
@@ -325,7 +326,7 @@ def review_create(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def roadmap(request: HttpRequest) -> HttpResponse:
+def roadmap(request: OrgRequest) -> HttpResponse:
     org = _org(request)
     teams = list(selectors.team_list(org=org))
     team = None

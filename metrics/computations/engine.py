@@ -37,7 +37,7 @@ class Table:
         """DESIGN.md's result dicts for the windows of `width` (the only width by default): team
         by team (the organisation last), metric by metric, window by window."""
         widths = self.windows.widths
-        position = 0 if width is None and len(widths) == 1 else widths.index(width)  # type: ignore[arg-type]
+        position = 0 if width is None and len(widths) == 1 else widths.index(width)
         starts = self.starts(widths[position])
         count = self.windows.count
         rows = {metric: grid.python(position) for metric, grid in self.grids.items()}

@@ -12,34 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collab.weeks import EPOCH, parse_week, week_index, week_of_index
 from metrics.frames import TIMESTAMP_DTYPE
 
-EPOCH = date(1970, 1, 1)  # a Thursday: week index 0 is the ISO week starting Monday 1969-12-29
 NS_PER_HOUR = 3_600 * 10**9
 NS_PER_DAY = 24 * NS_PER_HOUR
 NO_WEEK = 2**40  # week index of a missing instant: after every window
 
 
-def parse_week(week: str) -> date:
-    """The Monday of an ISO week written 'YYYY-Www'."""
-    try:
-        year, number = week.split("-W")
-        if len(year) != 4 or len(number) != 2:
-            raise ValueError
-        return date.fromisocalendar(int(year), int(number), 1)
-    except (ValueError, AttributeError):
-        raise ValueError(f"not an ISO week 'YYYY-Www': {week!r}") from None
-
-
-def week_index(week: str) -> int:
-    """A running number of ISO weeks: consecutive weeks have consecutive indices."""
-    return ((parse_week(week) - EPOCH).days + 3) // 7
-
-
 def week_label(index: int) -> str:
     """The 'YYYY-Www' of a week index (inverse of `week_index`)."""
-    year, number, _ = (EPOCH + timedelta(days=7 * index - 3)).isocalendar()
-    return f"{year}-W{number:02d}"
+    return week_of_index(index)
 
 
 def week_start(week: str, tz: str) -> pd.Timestamp:

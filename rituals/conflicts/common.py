@@ -1,17 +1,16 @@
 """Shared by the conflict-handling services: per-organisation keys, the escalation matrix's people,
-and the after-commit metrics refresh."""
+and the after-commit announcement that records changed."""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 
-from collab.features.metrics_hook import metrics_service
 from collab.models import Membership, Organisation, Role
+from collab.signals import records_changed_later
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +43,6 @@ def next_key(*, model: type[models.Model], org: Organisation, prefix: str) -> st
 
 
 def refresh_team_metrics_later(*, team_id: int | None, org_id: int | None = None) -> None:
-    """After commit, ask the metrics app to recompute the team's snapshots (debounced there), or
-    the organisation's when the record belongs to no team. The metrics service is optional:
-    without it the nightly recompute catches up."""
-    team_refresh = metrics_service("team_metrics_refresh_later")
-    org_refresh = metrics_service("org_metrics_refresh_later")
-    if team_id is not None and team_refresh is not None:
-        transaction.on_commit(partial(team_refresh, team_id=team_id), robust=True)
-    elif org_id is not None and org_refresh is not None:
-        transaction.on_commit(partial(org_refresh, org_id=org_id), robust=True)
+    """After commit, announce that the team's records changed (or the organisation's, for a record
+    of no team); the metrics app recomputes what they reach."""
+    records_changed_later(sender=Organisation, org_id=org_id, team_id=team_id)

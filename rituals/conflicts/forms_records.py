@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from collab.models import Feature, Membership, Organisation, Team
-from metrics.models import Incident
+from delivery.models import Incident
 from rituals.conflicts import selectors
 from rituals.conflicts.forms import DateTimeLocalInput, now_local
 from rituals.models import Obstacle, OneOnOne, PostMortem

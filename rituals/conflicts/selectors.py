@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from collab.models import Feature, Membership, Organisation, Role, Team, TeamMember
 from collab.permissions import LEADERSHIP
-from metrics.models import Incident
+from delivery.models import Incident
 from rituals.conflicts.common import levels_for
 from rituals.models import (
     ESCALATION_LEVEL,

@@ -3,18 +3,31 @@ per page at most, memoised on the request), links to syncs, and PIVOT text with 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import template
+from django.http import HttpRequest
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from collab.templatetags.glossary import mark_terms
+from rituals.conflicts import selectors
 from rituals.conflicts.common import levels_for
-from rituals.conflicts.context_processors import badge_count
-from rituals.conflicts.links import sync_url as _sync_url
 
 register = template.Library()
+
+_ATTR = "_escalation_badge_count"
+
+
+def badge_count(request: HttpRequest) -> int:
+    if not hasattr(request, _ATTR):
+        user = getattr(request, "user", None)
+        membership = (
+            getattr(request, "membership", None) if user is not None and user.is_authenticated else None
+        )
+        setattr(request, _ATTR, selectors.escalation_badge_count(membership=membership))
+    return getattr(request, _ATTR)
 
 
 @register.simple_tag(takes_context=True)
@@ -29,21 +42,14 @@ def escalation_badge(context: template.Context) -> dict[str, Any]:
 
 @register.filter
 def sync_url(sync_id: int | None) -> str:
-    return _sync_url(sync_id)
-
-
-_glossary: Callable[[Any, Any], SafeString] | None
-try:  # The glossary filter belongs to collab; the text reads fine without it.
-    from collab.templatetags.glossary import mark_terms as _glossary
-except ImportError:  # pragma: no cover - depends on what collab ships
-    _glossary = None
+    return reverse("rituals:sync_detail", kwargs={"pk": sync_id}) if sync_id is not None else ""
 
 
 @register.filter(needs_autoescape=True)
 def pivot_text(text: str, org: Any = None, autoescape: bool = True) -> SafeString:
     """Line breaks kept, glossary terms marked with their business wording on hover."""
-    if _glossary is not None and org is not None and text:
-        text = _glossary(text, org)
+    if org is not None and text:
+        text = mark_terms(text, org)
     return linebreaksbr(text, autoescape=autoescape)
 
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from collab.models import Feature, Membership, Organisation, Role
-from collab.workspace.demo import DEMO_LOGINS, DEMO_SLUG, build_demo_document
-from collab.workspace.exporter import export_workspace
-from collab.workspace.importer import import_workspace
-from collab.workspace.roundtrip import differences
-from collab.workspace_validation import validate_workspace
 from rituals.models import ConflictCategory
+from workspace.demo import DEMO_LOGINS, DEMO_SLUG, build_demo_document
+from workspace.exporter import export_workspace
+from workspace.importer import import_workspace
+from workspace.roundtrip import differences
+from workspace.validation import validate_workspace
 
 TODAY = dt.date(2026, 11, 21)  # a Saturday: the history ends on Sunday 15 November
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

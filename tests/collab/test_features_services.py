@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import importlib
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -10,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from collab.features import services
-from collab.features.metrics_hook import metrics_service
 from collab.features.permissions import editable_team_ids, may_create_features, may_edit_feature
-from collab.features.weeks import quarter_weeks, week_quarter
 from collab.models import AcceptanceReview, Feature
+from collab.weeks import quarter_weeks, week_quarter
 from tests.factories import FeatureFactory, MembershipFactory, SpecFactory, TeamFactory, TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -273,22 +270,3 @@ def test_delivery_enqueues_the_teams_metric_refresh(
     assert callbacks
     assert cache.get(f"metrics:debounce:team:{team.pk}") == 1
     assert debounce_seconds() > 0
-
-
-# --- The metrics seam -------------------------------------------------------------------------------
-
-
-def test_a_missing_metrics_service_reads_as_not_there(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert metrics_service("team_metrics_refresh_later") is not None
-    assert metrics_service("no_such_function") is None
-    monkeypatch.setitem(sys.modules, "metrics.services", None)  # the module itself is missing
-    assert metrics_service("team_metrics_refresh_later") is None
-
-
-def test_an_import_error_inside_metrics_services_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(name: str) -> Any:
-        raise ModuleNotFoundError("No module named 'pandas'", name="pandas")
-
-    monkeypatch.setattr(importlib, "import_module", broken)
-    with pytest.raises(ModuleNotFoundError):
-        metrics_service("team_metrics_refresh_later")

@@ -189,7 +189,7 @@ def test_feature_page_read_only_for_engineer(client_for: Any, make_member: Any, 
 
 
 def test_feature_page_query_count_is_fixed(client_for: Any, pm: Any, team: Any) -> None:
-    from metrics.models import Deployment
+    from delivery.models import Deployment
 
     client = client_for(pm)
     feature = _feature(team, status="framing")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from collab.health import health_report
+from workspace.health import health_report
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from collab.models import Organisation
-from collab.workspace.roundtrip import differences
 from tests.collab.test_workspace_export import example_document, full_document
 from tests.collab.test_workspace_import import row_counts
 from tests.conftest import subprocess_env
+from workspace.roundtrip import differences
 
 pytestmark = pytest.mark.django_db
 

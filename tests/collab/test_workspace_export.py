@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from collab.models import Spec
-from collab.workspace.exporter import export_workspace
-from collab.workspace.importer import import_workspace
-from collab.workspace.roundtrip import differences, normalise
-from collab.workspace_validation import validate_workspace
 from tests.factories import FeatureFactory, OrganisationFactory, TeamFactory
+from workspace.exporter import export_workspace
+from workspace.importer import import_workspace
+from workspace.roundtrip import differences, normalise
+from workspace.validation import validate_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -629,7 +629,7 @@ def _values(node: Any, path: tuple[str, ...]) -> list[Any]:
 
 
 def test_the_full_document_uses_every_field_of_the_format() -> None:
-    from collab.workspace_validation import schema
+    from workspace.validation import schema
 
     doc = full_document()
     defined = _field_paths(schema(), schema()["$defs"])

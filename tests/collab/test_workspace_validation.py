@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from collab.workspace_validation import (
+from tests.examples import EXAMPLE_WORKSPACE
+from workspace.validation import (
     SCHEMA_PATH,
     WorkspaceError,
     load_workspace_json,
     schema,
     validate_workspace,
 )
-from tests.examples import EXAMPLE_WORKSPACE
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_error_str_names_path_and_message():
     error = WorkspaceError("features[3].team", 'unknown team "x"')
     assert str(error) == 'features[3].team: unknown team "x"'
     with pytest.raises(AttributeError):
-        error.path = "features[4].team"  # type: ignore[misc]
+        error.path = "features[4].team"
 
 
 # --- schema errors --------------------------------------------------------------------------------

@@ -9,13 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from collab.models import Membership, Organisation
-from collab.workspace import forms as workspace_forms
-from collab.workspace import views as workspace_views
-from collab.workspace.importer import import_workspace
-from collab.workspace.roundtrip import differences
 from tests.collab.test_workspace_export import full_document
 from tests.collab.test_workspace_import import row_counts
 from tests.factories import FeatureFactory, TeamFactory
+from workspace import forms as workspace_forms
+from workspace import views as workspace_views
+from workspace.importer import import_workspace
+from workspace.roundtrip import differences
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +27,14 @@ def upload(content: bytes | str, name: str = "acme.json") -> SimpleUploadedFile:
 
 def post_document(client: Any, doc: Any, name: str = "doc.json") -> Any:
     text = doc if isinstance(doc, str | bytes) else json.dumps(doc)
-    return client.post(reverse("collab:workspace_import"), {"document": upload(text, name)})
+    return client.post(reverse("workspace:workspace_import"), {"document": upload(text, name)})
 
 
 def test_the_page_offers_export_and_import(client_for: Any, ops: Any) -> None:
-    response = client_for(ops).get(reverse("collab:workspace"))
+    response = client_for(ops).get(reverse("workspace:workspace"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert reverse("collab:workspace_export") in page
+    assert reverse("workspace:workspace_export") in page
     assert 'enctype="multipart/form-data"' in page
     assert f"{ops.org.slug}-workspace.json" in page
 
@@ -44,15 +44,15 @@ def test_people_who_do_not_manage_the_organisation_get_403(
     client_for: Any, make_member: Any, role: str
 ) -> None:
     client = client_for(make_member(role))
-    assert client.get(reverse("collab:workspace")).status_code == 403
-    assert client.get(reverse("collab:workspace_export")).status_code == 403
+    assert client.get(reverse("workspace:workspace")).status_code == 403
+    assert client.get(reverse("workspace:workspace_export")).status_code == 403
     before = row_counts()
     assert post_document(client, full_document()).status_code == 403
     assert row_counts() == before
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client: Any) -> None:
-    response = client.get(reverse("collab:workspace"))
+    response = client.get(reverse("workspace:workspace"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
@@ -62,7 +62,7 @@ def test_export_downloads_the_callers_organisation_only(client_for: Any, make_me
     other = import_workspace(full_document("theirs"))
     FeatureFactory(team=TeamFactory(org=other), org=other, key="SECRET-1", title="Their secret feature")
     cpo = Membership.objects.get(org=mine, user__email="cpo@every.test")
-    response = client_for(cpo).get(reverse("collab:workspace_export"))
+    response = client_for(cpo).get(reverse("workspace:workspace_export"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="mine-workspace.json"'
@@ -76,16 +76,16 @@ def test_a_valid_upload_creates_the_organisation_and_shows_a_summary(client_for:
     client = client_for(ops)
     response = post_document(client, full_document("uploaded"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("collab:workspace")
+    assert response["Location"] == reverse("workspace:workspace")
     org = Organisation.objects.get(slug="uploaded")
     assert Membership.objects.get(org=org, user=ops.user).role == "product_ops"
-    page = client.get(reverse("collab:workspace")).content.decode()
+    page = client.get(reverse("workspace:workspace")).content.decode()
     assert "Every Field Ltd (uploaded) was imported" in page
     assert re.search(r"<dt>Features</dt><dd[^>]*>3</dd>", page)
     assert re.search(r"<dt>Deployments</dt><dd[^>]*>2</dd>", page)
     assert 'name="org" value="uploaded"' in page
     # The summary is shown once.
-    assert "was imported" not in client.get(reverse("collab:workspace")).content.decode()
+    assert "was imported" not in client.get(reverse("workspace:workspace")).content.decode()
 
 
 def test_the_uploader_can_switch_to_the_new_organisation(client_for: Any, ops: Any) -> None:
@@ -156,7 +156,7 @@ def test_an_empty_file_gets_a_clear_message(client_for: Any, ops: Any) -> None:
 
 
 def test_no_file_gets_a_clear_message(client_for: Any, ops: Any) -> None:
-    response = client_for(ops).post(reverse("collab:workspace_import"), {})
+    response = client_for(ops).post(reverse("workspace:workspace_import"), {})
     assert response.status_code == 400
     assert "Choose a JSON file to import." in response.content.decode()
 
@@ -192,6 +192,6 @@ def test_a_long_error_list_is_cut_with_a_count(client_for: Any, ops: Any) -> Non
 def test_the_page_reads_in_french(client_for: Any, ops: Any) -> None:
     client = client_for(ops)
     client.cookies["django_language"] = "fr"
-    page = client.get(reverse("collab:workspace"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    page = client.get(reverse("workspace:workspace"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Importer dans une nouvelle organisation" in page
     assert "Télécharger le document" in page

@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 from collab.models import Organisation
-from collab.workspace.importer import import_workspace
 from tests.examples import example_workspace
+from workspace.importer import import_workspace
 
 # Not the document's "org-11": OrganisationFactory's sequence makes org-N slugs too.
 EXAMPLE_SLUG = "example-org"

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from metrics.api import services
-from metrics.api.devlake import devlake_clean
-from metrics.api.validation import DeploymentData
-from metrics.models import Deployment
+from delivery.api import services
+from delivery.api.validation import DeploymentData
+from delivery.models import Deployment
+from integrations.devlake import devlake_clean
 from tests.factories import FeatureFactory, OrganisationFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db

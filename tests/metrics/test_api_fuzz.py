@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from metrics.api import services
+from delivery.api import services
 from tests.factories import FeatureFactory
 
 pytestmark = pytest.mark.django_db

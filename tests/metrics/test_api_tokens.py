@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from metrics.api import services
-from metrics.models import ApiToken, Deployment, Incident
+from delivery.api import services
+from delivery.models import ApiToken, Deployment, Incident
 from tests.factories import OrganisationFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,13 +55,13 @@ def test_token_is_stored_hashed_with_a_display_prefix(org: Any) -> None:
 
 def test_page_creates_a_token_shown_once_and_never_stored(client_for: Any, ops: Any) -> None:
     client = client_for(ops)
-    response = client.post(reverse("metrics:api_tokens"), {"name": "CI checkout"})
+    response = client.post(reverse("delivery:api_tokens"), {"name": "CI checkout"})
     assert response.status_code == 200
     plain = response.context["created"]["plain"]
     assert plain in response.content.decode()
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
     assert rows_containing(plain) == []
-    listing = client.get(reverse("metrics:api_tokens"))
+    listing = client.get(reverse("delivery:api_tokens"))
     page = listing.content.decode()
     assert plain not in page
     assert plain[:8] in page
@@ -72,7 +72,7 @@ def test_page_creates_a_token_shown_once_and_never_stored(client_for: Any, ops: 
 
 
 def test_page_rejects_an_empty_name(client_for: Any, ops: Any) -> None:
-    response = client_for(ops).post(reverse("metrics:api_tokens"), {"name": "   "})
+    response = client_for(ops).post(reverse("delivery:api_tokens"), {"name": "   "})
     assert response.status_code == 400
     assert response.context["form"].errors["name"]
     assert not ApiToken.objects.exists()
@@ -81,26 +81,26 @@ def test_page_rejects_an_empty_name(client_for: Any, ops: Any) -> None:
 def test_revoking_from_the_page_makes_calls_401(client_for: Any, ops: Any, team: Any) -> None:
     token, plain = services.token_create(org=ops.org, name="CI", by=ops)
     client = client_for(ops)
-    confirm = client.get(reverse("metrics:api_token_revoke", args=[token.pk]))
+    confirm = client.get(reverse("delivery:api_token_revoke", args=[token.pk]))
     assert confirm.status_code == 200
     assert "401" in confirm.content.decode()
     token.refresh_from_db()
     assert token.revoked_at is None
-    response = client.post(reverse("metrics:api_token_revoke", args=[token.pk]))
+    response = client.post(reverse("delivery:api_token_revoke", args=[token.pk]))
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
     api = post_json(client, DEPLOYMENTS, deployment_body(team), plain)
     assert api.status_code == 401
     assert api.json()["error"] == "token revoked"
-    assert "revoked" in client.get(reverse("metrics:api_tokens")).content.decode()
+    assert "revoked" in client.get(reverse("delivery:api_tokens")).content.decode()
 
 
 @pytest.mark.parametrize("role", ["pm", "tech_lead", "engineer", "viewer"])
 def test_only_org_managers_reach_the_tokens_page(client_for: Any, make_member: Any, role: str) -> None:
     client = client_for(make_member(role))
-    assert client.get(reverse("metrics:api_tokens")).status_code == 403
-    assert client.post(reverse("metrics:api_tokens"), {"name": "x"}).status_code == 403
+    assert client.get(reverse("delivery:api_tokens")).status_code == 403
+    assert client.post(reverse("delivery:api_tokens"), {"name": "x"}).status_code == 403
     assert not ApiToken.objects.exists()
 
 
@@ -108,7 +108,7 @@ def test_active_tokens_are_listed_first(client_for: Any, ops: Any) -> None:
     old, _ = services.token_create(org=ops.org, name="Old Jenkins", by=None)
     services.token_revoke(token=old, by=None)
     services.token_create(org=ops.org, name="GitHub Actions", by=None)
-    tokens = list(client_for(ops).get(reverse("metrics:api_tokens")).context["tokens"])
+    tokens = list(client_for(ops).get(reverse("delivery:api_tokens")).context["tokens"])
     assert [t.name for t in tokens] == ["GitHub Actions", "Old Jenkins"]
 
 
@@ -119,18 +119,18 @@ def test_tokens_page_has_a_fixed_number_of_queries(
     for n in range(8):
         services.token_create(org=ops.org, name=f"CI {n}", by=ops)
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("metrics:api_tokens")).status_code == 200
+        assert client.get(reverse("delivery:api_tokens")).status_code == 200
 
 
 def test_anonymous_is_sent_to_login(client: Any) -> None:
-    response = client.get(reverse("metrics:api_tokens"))
+    response = client.get(reverse("delivery:api_tokens"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
 
 def test_another_organisations_token_cannot_be_revoked(org: Any, assert_404_for_outsider: Any) -> None:
     token, _ = services.token_create(org=org, name="CI", by=None)
-    assert_404_for_outsider(reverse("metrics:api_token_revoke", args=[token.pk]), methods=("get", "post"))
+    assert_404_for_outsider(reverse("delivery:api_token_revoke", args=[token.pk]), methods=("get", "post"))
     token.refresh_from_db()
     assert token.revoked_at is None
 

@@ -313,6 +313,31 @@ def test_the_records_listed_are_the_snapshot_cohort(example_org, metric, team):
         assert sum(row[-1].text == "yes" for row in listing.rows) == snapshot.numerator
 
 
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("team", [None, "team-1"])
+def test_every_window_lists_the_cohort_the_engine_counted(example_org, metric, team):
+    """The drill-down's queries (cohort_queries.py) and the engine state each cohort rule apart:
+    held equal for every window the example workspace has snapshots of, week, 4 and 13 weeks."""
+    team_obj = Team.objects.get(org=example_org, slug=team) if team else None
+    snapshots = MetricSnapshot.objects.filter(
+        org=example_org, team=team_obj, metric=metric, window_start__gte=FIRST_WEEK, window_end__lte=LAST_WEEK
+    )
+    counted = {}
+    listed = {}
+    for snapshot in snapshots:
+        window = (snapshot.window_kind, snapshot.window_start)
+        counted[window] = snapshot.cohort
+        listed[window] = cohort_listing(
+            org=example_org,
+            metric=metric,
+            team=team_obj,
+            first_week=snapshot.window_start,
+            last_week=snapshot.window_end,
+        ).total
+    assert {kind for kind, _start in counted} == {"week", "4w", "13w"}
+    assert listed == counted
+
+
 def test_the_records_page_lists_and_paginates(cto, example_org):
     url = reverse("metrics:drilldown", args=["lead_time_for_changes"]) + f"?window=13w&to={LAST_WEEK}"
     response = cto.get(url)

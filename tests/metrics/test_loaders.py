@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from collab.models import Feature, Team
+from delivery.models import Deployment, Incident
 from metrics.computations import compute_series, compute_window
 from metrics.frames import frames_from_workspace
 from metrics.loaders import load_frames, load_frames_timed
-from metrics.models import Deployment, Incident
 from rituals.models import Conflict, Escalation, Sync
 from tests.examples import example_workspace
 from tests.factories import OrganisationFactory, TeamFactory

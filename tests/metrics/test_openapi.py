@@ -9,8 +9,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from metrics.api import services
-from metrics.api.openapi import openapi_document
+from delivery.api import services
+from delivery.api.openapi import openapi_document
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,7 @@ def test_openapi_is_english_and_read_only(client: Any) -> None:
 
 
 def test_docs_page_lists_every_endpoint_with_curl(client_for: Any, viewer: Any) -> None:
-    response = client_for(viewer).get(reverse("metrics:api_docs"))
+    response = client_for(viewer).get(reverse("delivery:api_docs"))
     assert response.status_code == 200
     page = response.content.decode()
     for path in API_PATHS:
@@ -194,14 +194,14 @@ def test_docs_page_lists_every_endpoint_with_curl(client_for: Any, viewer: Any) 
 
 
 def test_docs_page_in_french(client_for: Any, viewer: Any) -> None:
-    response = client_for(viewer).get(reverse("metrics:api_docs"), HTTP_ACCEPT_LANGUAGE="fr")
+    response = client_for(viewer).get(reverse("delivery:api_docs"), HTTP_ACCEPT_LANGUAGE="fr")
     page = response.content.decode()
     assert "Compatibilité DevLake" in page
     assert "Enregistrer un déploiement" in page
 
 
 def test_docs_page_needs_login(client: Any) -> None:
-    assert client.get(reverse("metrics:api_docs")).status_code == 302
+    assert client.get(reverse("delivery:api_docs")).status_code == 302
 
 
 def test_document_builds_in_every_language() -> None:

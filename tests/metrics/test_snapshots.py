@@ -8,9 +8,10 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from collab.models import Feature, Team
+from delivery.models import Deployment
 from metrics import services, snapshot_store
 from metrics.computations import METRICS, jsonb_text
-from metrics.models import Deployment, MetricSnapshot, RecomputeRun
+from metrics.models import MetricSnapshot, RecomputeRun
 from tests.examples import example_metrics
 from tests.factories import OrganisationFactory, TeamFactory
 from tests.metrics.example_org import FIRST_WEEK, LAST_WEEK, by_key, import_example, same

@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from collab.models import Team
+from delivery.models import Deployment
 from metrics import services
-from metrics.models import Deployment, MetricSnapshot, RecomputeRun
+from metrics.models import MetricSnapshot, RecomputeRun
 from tests.metrics import queues
 from tests.metrics.example_org import import_example
 from tests.metrics.queues import QueueProbe
@@ -91,7 +92,7 @@ def worker(example_org: Any, test_queue: QueueProbe, tmp_path: Path) -> Iterator
             lambda: b"ready." in log.read_bytes() or process.poll() is not None, timeout=60, what="the worker"
         )
         assert process.poll() is None, log.read_text(errors="replace")
-        process.log = log  # type: ignore[attr-defined]
+        process.log = log
         yield process
     finally:
         stop(process)

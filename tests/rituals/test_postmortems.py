@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.models import Incident
+from delivery.models import Incident
 from rituals.conflicts import services
 from rituals.models import PostMortem
 from tests.factories import FeatureFactory, TeamFactory

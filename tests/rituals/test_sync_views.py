@@ -387,7 +387,7 @@ def test_other_org_people_are_not_offered_as_facilitator(org, team, pm):
 
 
 def test_velocity_panel_reads_the_metrics_summary_shape():
-    from rituals.syncs.views.common import velocity_rows
+    from metrics.views import velocity_rows
 
     summary = {
         "from": "2026-W06",
@@ -404,5 +404,9 @@ def test_velocity_section_says_no_data_yet_without_snapshots(sync, pm):
     services.sync_start(sync=sync)
     sync.refresh_from_db()
     services.sync_goto(sync=sync, section=sync.sections.get(code="velocity"))
-    page = login(pm).get(url("sync_present", sync)).content.decode()
-    assert "Velocity and predictability: no data yet." in page
+    client = login(pm)
+    page = client.get(url("sync_present", sync)).content.decode()
+    panel_url = reverse("metrics:velocity_panel", args=[sync.team.slug])
+    assert f'hx-get="{panel_url}"' in page
+    panel = client.get(panel_url).content.decode()
+    assert "Velocity and predictability: no data yet." in panel

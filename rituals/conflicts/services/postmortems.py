@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from collab.models import Feature, Membership, Organisation, Team
-from metrics.models import Incident
+from delivery.models import Incident
 from rituals.models import PostMortem
 
 

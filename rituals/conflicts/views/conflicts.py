@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms import (
@@ -51,8 +52,8 @@ STEP_CODES = list(services.STEPS)
 @org_required
 @require_GET
 @vary_on_headers("HX-Request")
-def conflict_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def conflict_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     teams, team_slug, team = team_filter(request, org)
     category = choice(request.GET.get("category"), ConflictCategory.values)
     level = choice(request.GET.get("level"), [1, 2, 3])
@@ -78,8 +79,8 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def conflict_create(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def conflict_create(request: OrgRequest) -> HttpResponse:
+    org = request.org
     item = sync_item_from_query(request)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
@@ -96,7 +97,7 @@ def conflict_create(request: HttpRequest) -> HttpResponse:
                 category=form.cleaned_data["category"],
                 facts=form.cleaned_data["facts"],
                 origin_item=item,
-                by=request.membership,  # type: ignore[attr-defined]
+                by=request.membership,
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -112,8 +113,8 @@ def conflict_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _get_conflict(request: HttpRequest, pk: int) -> Conflict:
-    return get_object_or_404(selectors.conflicts_of(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def _get_conflict(request: OrgRequest, pk: int) -> Conflict:
+    return get_object_or_404(selectors.conflicts_of(org=request.org), pk=pk)
 
 
 def _stepper(conflict: Conflict, active: str) -> list[dict[str, Any]]:
@@ -133,7 +134,7 @@ def _stepper(conflict: Conflict, active: str) -> list[dict[str, Any]]:
     ]
 
 
-def _detail_context(request: HttpRequest, conflict: Conflict, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: OrgRequest, conflict: Conflict, **forms: Any) -> dict[str, Any]:
     sessions = list(selectors.conflict_sessions(conflict=conflict))
     escalations = list(selectors.conflict_escalations(conflict=conflict))
     decided = [e for e in escalations if e.decided_at is not None]
@@ -162,7 +163,7 @@ def _detail_context(request: HttpRequest, conflict: Conflict, **forms: Any) -> d
 @login_required
 @org_required
 @require_GET
-def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_detail(request: OrgRequest, pk: int) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     return render(request, "rituals/conflicts/conflict_detail.html", _detail_context(request, conflict))
 
@@ -207,7 +208,7 @@ def _save_step(step: str, conflict: Conflict, form: Any) -> None:
 @org_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def conflict_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def conflict_step(request: OrgRequest, pk: int, step: str) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     if step not in services.STEPS:
         raise Http404
@@ -250,14 +251,14 @@ def conflict_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def conflict_session_create(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_session_create(request: OrgRequest, pk: int) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     form = SessionForm(request.POST)
     if form.is_valid():
         try:
-            services.conflict_session_record(conflict=conflict, by=request.membership, **form.cleaned_data)  # type: ignore[attr-defined]
+            services.conflict_session_record(conflict=conflict, by=request.membership, **form.cleaned_data)
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -270,7 +271,7 @@ def conflict_session_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_resolve(request: OrgRequest, pk: int) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
@@ -286,7 +287,7 @@ def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def conflict_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_reopen(request: OrgRequest, pk: int) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
@@ -297,7 +298,7 @@ def conflict_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def conflict_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def conflict_escalate(request: OrgRequest, pk: int) -> HttpResponse:
     conflict = _get_conflict(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
@@ -307,7 +308,7 @@ def conflict_escalate(request: HttpRequest, pk: int) -> HttpResponse:
             escalation = services.escalation_open_from_conflict(
                 conflict=conflict,
                 context=form.cleaned_data["context"],
-                by=request.membership,  # type: ignore[attr-defined]
+                by=request.membership,
             )
         except ValidationError as exc:
             # Already escalated, or resolved meanwhile: the panel no longer offers the form.

@@ -8,13 +8,14 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.common import levels_for
@@ -40,8 +41,8 @@ STALE_AFTER = timedelta(days=2)
 @login_required
 @org_required
 @require_GET
-def escalation_inbox(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def escalation_inbox(request: OrgRequest) -> HttpResponse:
+    membership = request.membership
     context = {
         "awaiting": list(selectors.escalation_inbox(membership=membership)),
         "decided": list(selectors.escalation_inbox(membership=membership, decided=True)[:RECENTLY_DECIDED]),
@@ -55,8 +56,8 @@ def escalation_inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @org_required
 @require_GET
-def escalation_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def escalation_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     teams, team_slug, team = team_filter(request, org)
     level = choice(request.GET.get("level"), [1, 2, 3])
     status = choice(request.GET.get("status"), ["open", "decided"])
@@ -72,14 +73,14 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "rituals/conflicts/escalation_list.html", context)
 
 
-def _get_escalation(request: HttpRequest, pk: int) -> Escalation:
-    return get_object_or_404(selectors.escalations_of(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def _get_escalation(request: OrgRequest, pk: int) -> Escalation:
+    return get_object_or_404(selectors.escalations_of(org=request.org), pk=pk)
 
 
 def _detail(
-    request: HttpRequest, escalation: Escalation, form: DecideForm | None = None, status: int = 200
+    request: OrgRequest, escalation: Escalation, form: DecideForm | None = None, status: int = 200
 ) -> HttpResponse:
-    may_decide = services.escalation_may_decide(escalation=escalation, membership=request.membership)  # type: ignore[attr-defined]
+    may_decide = services.escalation_may_decide(escalation=escalation, membership=request.membership)
     context = {
         "escalation": escalation,
         "may_decide": may_decide and escalation.decided_at is None,
@@ -92,16 +93,16 @@ def _detail(
 @login_required
 @org_required
 @require_GET
-def escalation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def escalation_detail(request: OrgRequest, pk: int) -> HttpResponse:
     return _detail(request, _get_escalation(request, pk))
 
 
 @login_required
 @org_required
 @require_POST
-def escalation_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def escalation_decide(request: OrgRequest, pk: int) -> HttpResponse:
     escalation = _get_escalation(request, pk)
-    if not services.escalation_may_decide(escalation=escalation, membership=request.membership):  # type: ignore[attr-defined]
+    if not services.escalation_may_decide(escalation=escalation, membership=request.membership):
         return forbidden(request)
     form = DecideForm(request.POST)
     if form.is_valid():
@@ -109,7 +110,7 @@ def escalation_decide(request: HttpRequest, pk: int) -> HttpResponse:
             services.escalation_decide(
                 escalation=escalation,
                 decision=form.cleaned_data["decision"],
-                by=request.membership,  # type: ignore[attr-defined]
+                by=request.membership,
             )
         except PermissionDenied:
             return forbidden(request)
@@ -127,10 +128,10 @@ def escalation_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def escalation_raise(request: HttpRequest, pk: int) -> HttpResponse:
+def escalation_raise(request: OrgRequest, pk: int) -> HttpResponse:
     escalation = _get_escalation(request, pk)
     try:
-        services.escalation_raise(escalation=escalation, by=request.membership)  # type: ignore[attr-defined]
+        services.escalation_raise(escalation=escalation, by=request.membership)
     except PermissionDenied:
         return forbidden(request)
     except ValidationError as exc:
@@ -147,7 +148,7 @@ def escalation_raise(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def escalation_create(request: HttpRequest) -> HttpResponse:
+def escalation_create(request: OrgRequest) -> HttpResponse:
     """From a sync item (`?item=<id>`): the escalation section's "escalate" on an item."""
     item = sync_item_from_query(request)
     if item is None:
@@ -164,7 +165,7 @@ def escalation_create(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 level=data["level"],
                 context=data["context"],
-                by=request.membership,  # type: ignore[attr-defined]
+                by=request.membership,
             )
         except ValidationError as exc:
             add_errors(form, exc)

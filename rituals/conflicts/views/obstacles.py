@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms_records import ObstacleForm, ObstacleResolveForm
@@ -35,8 +36,8 @@ from rituals.models import Obstacle, Sync
 @login_required
 @org_required
 @require_GET
-def obstacle_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def obstacle_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     teams, team_slug, team = team_filter(request, org)
     kind = choice(request.GET.get("kind"), Obstacle.Kind.values)
     status = choice(request.GET.get("status", "open"), ["open", "resolved", "all"])
@@ -46,7 +47,7 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
         team=team,
         kind=kind,
         status=status,
-        owner=request.membership if mine else None,  # type: ignore[attr-defined]
+        owner=request.membership if mine else None,
     )
     context = {
         "page": paginate(request, obstacles),
@@ -62,13 +63,13 @@ def obstacle_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def obstacle_create(request: HttpRequest) -> HttpResponse:
+def obstacle_create(request: OrgRequest) -> HttpResponse:
     """Raise an obstacle; `?item=<sync item id>` takes it from a sync item (the issues section)."""
-    org = request.org  # type: ignore[attr-defined]
+    org = request.org
     item = sync_item_from_query(request)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
-    initial: dict[str, Any] = {"owner": request.membership}  # type: ignore[attr-defined]
+    initial: dict[str, Any] = {"owner": request.membership}
     if item is not None:
         initial.update({"title": item.title, "description": item.notes, "team": item.sync.team_id})
     form = ObstacleForm(request.POST or None, org=org, initial=initial)
@@ -77,7 +78,7 @@ def obstacle_create(request: HttpRequest) -> HttpResponse:
         try:
             obstacle = services.obstacle_create(
                 org=org,
-                by=request.membership,  # type: ignore[attr-defined]
+                by=request.membership,
                 raised_in_sync=sync,
                 **form.cleaned_data,
             )
@@ -89,12 +90,12 @@ def obstacle_create(request: HttpRequest) -> HttpResponse:
     return render(request, "rituals/conflicts/obstacle_form.html", {"form": form, "item": item})
 
 
-def _get_obstacle(request: HttpRequest, pk: int) -> Obstacle:
-    return get_object_or_404(selectors.obstacles_of(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def _get_obstacle(request: OrgRequest, pk: int) -> Obstacle:
+    return get_object_or_404(selectors.obstacles_of(org=request.org), pk=pk)
 
 
-def _detail(request: HttpRequest, obstacle: Obstacle, status: int = 200, **forms: Any) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def _detail(request: OrgRequest, obstacle: Obstacle, status: int = 200, **forms: Any) -> HttpResponse:
+    org = request.org
     initial = {
         "team": obstacle.team_id,
         "kind": obstacle.kind,
@@ -105,7 +106,7 @@ def _detail(request: HttpRequest, obstacle: Obstacle, status: int = 200, **forms
     context = {
         "obstacle": obstacle,
         "one_on_ones": list(
-            selectors.one_on_ones_visible(org=org, membership=request.membership).filter(obstacles=obstacle)  # type: ignore[attr-defined]
+            selectors.one_on_ones_visible(org=org, membership=request.membership).filter(obstacles=obstacle)
         ),
         "may_work": may(request, Cap.CONTRIBUTE),
         "edit_form": forms.get("edit_form") or ObstacleForm(org=org, initial=initial),
@@ -117,12 +118,12 @@ def _detail(request: HttpRequest, obstacle: Obstacle, status: int = 200, **forms
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def obstacle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def obstacle_detail(request: OrgRequest, pk: int) -> HttpResponse:
     obstacle = _get_obstacle(request, pk)
     if request.method == "POST":
         if not may(request, Cap.CONTRIBUTE):
             return forbidden(request)
-        form = ObstacleForm(request.POST, org=request.org)  # type: ignore[attr-defined]
+        form = ObstacleForm(request.POST, org=request.org)
         if form.is_valid():
             try:
                 services.obstacle_update(obstacle=obstacle, **form.cleaned_data)
@@ -138,7 +139,7 @@ def obstacle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def obstacle_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def obstacle_resolve(request: OrgRequest, pk: int) -> HttpResponse:
     obstacle = _get_obstacle(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
@@ -153,7 +154,7 @@ def obstacle_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_POST
-def obstacle_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def obstacle_reopen(request: OrgRequest, pk: int) -> HttpResponse:
     obstacle = _get_obstacle(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)

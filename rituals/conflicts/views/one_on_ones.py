@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.models import Role
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms_records import OneOnOneForm
@@ -22,8 +23,8 @@ from rituals.conflicts.views._common import forbidden, org_required
 from rituals.models import OneOnOne
 
 
-def _may_write(request: HttpRequest) -> bool:
-    membership = request.membership  # type: ignore[attr-defined]
+def _may_write(request: OrgRequest) -> bool:
+    membership = request.membership
     return membership is not None and (
         membership.role in services.LEADER_ROLES
         or membership.role == Role.PM
@@ -34,10 +35,10 @@ def _may_write(request: HttpRequest) -> bool:
 @login_required
 @org_required
 @require_GET
-def one_on_one_list(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def one_on_one_list(request: OrgRequest) -> HttpResponse:
+    membership = request.membership
     context = {
-        "pairs": selectors.one_on_one_pairs(org=request.org, membership=membership),  # type: ignore[attr-defined]
+        "pairs": selectors.one_on_one_pairs(org=request.org, membership=membership),
         "sees_all": selectors.may_see_all_one_on_ones(membership),
         "may_write": _may_write(request),
     }
@@ -47,8 +48,8 @@ def one_on_one_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @org_required
 @require_GET
-def one_on_one_pair(request: HttpRequest, leader_id: int, pm_id: int) -> HttpResponse:
-    visible = selectors.one_on_ones_visible(org=request.org, membership=request.membership)  # type: ignore[attr-defined]
+def one_on_one_pair(request: OrgRequest, leader_id: int, pm_id: int) -> HttpResponse:
+    visible = selectors.one_on_ones_visible(org=request.org, membership=request.membership)
     notes = list(visible.filter(leader_id=leader_id, pm_id=pm_id).prefetch_related("obstacles__team"))
     if not notes:
         raise Http404
@@ -59,16 +60,16 @@ def one_on_one_pair(request: HttpRequest, leader_id: int, pm_id: int) -> HttpRes
     )
 
 
-def _save_new_obstacle(request: HttpRequest, data: dict[str, Any]) -> list[Any]:
+def _save_new_obstacle(request: OrgRequest, data: dict[str, Any]) -> list[Any]:
     obstacles = list(data["obstacles"])
     if data.get("new_obstacle_title"):
         obstacles.append(
             services.obstacle_create(
-                org=request.org,  # type: ignore[attr-defined]
+                org=request.org,
                 team=data["new_obstacle_team"],
                 kind=data["new_obstacle_kind"],
                 title=data["new_obstacle_title"],
-                by=request.membership,  # type: ignore[attr-defined]
+                by=request.membership,
                 owner=data.get("pm") or None,
             )
         )
@@ -78,9 +79,9 @@ def _save_new_obstacle(request: HttpRequest, data: dict[str, Any]) -> list[Any]:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def one_on_one_create(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+def one_on_one_create(request: OrgRequest) -> HttpResponse:
+    org = request.org
+    membership = request.membership
     if not _may_write(request):
         return forbidden(request)
     initial: dict[str, Any] = {}
@@ -123,17 +124,17 @@ def one_on_one_create(request: HttpRequest) -> HttpResponse:
     return render(request, "rituals/conflicts/one_on_one_form.html", {"form": form})
 
 
-def _get_visible(request: HttpRequest, pk: int) -> OneOnOne:
-    visible = selectors.one_on_ones_visible(org=request.org, membership=request.membership)  # type: ignore[attr-defined]
+def _get_visible(request: OrgRequest, pk: int) -> OneOnOne:
+    visible = selectors.one_on_ones_visible(org=request.org, membership=request.membership)
     return get_object_or_404(visible.prefetch_related("obstacles__team", "obstacles__owner__user"), pk=pk)
 
 
 @login_required
 @org_required
 @require_GET
-def one_on_one_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def one_on_one_detail(request: OrgRequest, pk: int) -> HttpResponse:
     one_on_one = _get_visible(request, pk)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     may_edit = membership.pk in (one_on_one.leader_id, one_on_one.pm_id)
     return render(
         request, "rituals/conflicts/one_on_one_detail.html", {"one_on_one": one_on_one, "may_edit": may_edit}
@@ -143,9 +144,9 @@ def one_on_one_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def one_on_one_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def one_on_one_edit(request: OrgRequest, pk: int) -> HttpResponse:
     one_on_one = _get_visible(request, pk)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if membership.pk not in (one_on_one.leader_id, one_on_one.pm_id):
         # Leadership reads every 1:1 but only the two people write in theirs.
         return forbidden(request)
@@ -156,7 +157,7 @@ def one_on_one_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": one_on_one.notes,
         "obstacles": [o.pk for o in one_on_one.obstacles.all()],
     }
-    form = OneOnOneForm(request.POST or None, org=request.org, instance=one_on_one, initial=initial)  # type: ignore[attr-defined]
+    form = OneOnOneForm(request.POST or None, org=request.org, instance=one_on_one, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "pm": one_on_one.pm}
         try:

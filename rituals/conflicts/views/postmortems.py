@@ -9,13 +9,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.permissions import Cap
 from rituals.conflicts import selectors, services
 from rituals.conflicts.forms_records import ActionFormSet, PostMortemForm, TimelineFormSet
@@ -34,8 +35,8 @@ from rituals.models import PostMortem
 @login_required
 @org_required
 @require_GET
-def postmortem_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def postmortem_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     teams, team_slug, team = team_filter(request, org)
     kind = choice(request.GET.get("kind"), PostMortem.Kind.values)
     context = {
@@ -50,8 +51,8 @@ def postmortem_list(request: HttpRequest) -> HttpResponse:
     return render(request, "rituals/conflicts/postmortem_list.html", context)
 
 
-def _owners(request: HttpRequest) -> list[tuple[str, str]]:
-    people = selectors.people_of(org=request.org)  # type: ignore[attr-defined]
+def _owners(request: OrgRequest) -> list[tuple[str, str]]:
+    people = selectors.people_of(org=request.org)
     return [(m.user.email, f"{m.user.get_full_name()} ({m.user.email})") for m in people]
 
 
@@ -69,7 +70,7 @@ def _rows_initial(postmortem: PostMortem | None) -> tuple[list[dict[str, Any]], 
     return timeline, actions
 
 
-def _formsets(request: HttpRequest, postmortem: PostMortem | None) -> tuple[Any, Any]:
+def _formsets(request: OrgRequest, postmortem: PostMortem | None) -> tuple[Any, Any]:
     data = request.POST if request.method == "POST" else None
     timeline, actions = _rows_initial(postmortem)
     return (
@@ -85,9 +86,9 @@ def _rows(formset: Any) -> list[dict[str, Any]]:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def postmortem_create(request: HttpRequest) -> HttpResponse:
+def postmortem_create(request: OrgRequest) -> HttpResponse:
     """`?incident=<id>` or `?feature=<id>` starts from the incident or the delayed feature."""
-    org = request.org  # type: ignore[attr-defined]
+    org = request.org
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
     initial: dict[str, Any] = {"kind": PostMortem.Kind.INCIDENT}
@@ -110,12 +111,12 @@ def postmortem_create(request: HttpRequest) -> HttpResponse:
             title=_("Delivery delay: %(feature)s") % {"feature": feature.title},
         )
     form = PostMortemForm(request.POST or None, org=org, initial=initial)
-    save = partial(services.postmortem_create, org=org, by=request.membership)  # type: ignore[attr-defined]
+    save = partial(services.postmortem_create, org=org, by=request.membership)
     return _form_page(request, None, form, save)
 
 
 def _form_page(
-    request: HttpRequest, postmortem: PostMortem | None, form: PostMortemForm, save: Callable[..., PostMortem]
+    request: OrgRequest, postmortem: PostMortem | None, form: PostMortemForm, save: Callable[..., PostMortem]
 ) -> HttpResponse:
     """The post-mortem form with its timeline and action rows: on a valid POST `save` gets them all
     and the page goes to the post-mortem; otherwise the form shows again, with its errors."""
@@ -132,14 +133,14 @@ def _form_page(
     return render(request, "rituals/conflicts/postmortem_form.html", context)
 
 
-def _get(request: HttpRequest, pk: int) -> PostMortem:
-    return get_object_or_404(selectors.postmortems_of(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def _get(request: OrgRequest, pk: int) -> PostMortem:
+    return get_object_or_404(selectors.postmortems_of(org=request.org), pk=pk)
 
 
 @login_required
 @org_required
 @require_GET
-def postmortem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def postmortem_detail(request: OrgRequest, pk: int) -> HttpResponse:
     postmortem = _get(request, pk)
     owners = dict(_owners(request))
     actions = [
@@ -159,7 +160,7 @@ def postmortem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @org_required
 @require_http_methods(["GET", "POST"])
-def postmortem_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def postmortem_edit(request: OrgRequest, pk: int) -> HttpResponse:
     postmortem = _get(request, pk)
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
@@ -170,5 +171,5 @@ def postmortem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "causes": postmortem.causes,
         "learnings": postmortem.learnings,
     }
-    form = PostMortemForm(request.POST or None, org=request.org, editing=True, initial=initial)  # type: ignore[attr-defined]
+    form = PostMortemForm(request.POST or None, org=request.org, editing=True, initial=initial)
     return _form_page(request, postmortem, form, partial(services.postmortem_update, postmortem=postmortem))

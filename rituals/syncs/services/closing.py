@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collab.models import Membership
+from collab.signals import records_changed_later
 from rituals.models import Pulse, Sync, SyncSection
-from rituals.syncs import defaults, integrations
+from rituals.syncs import defaults
 from rituals.syncs.markdown import summary_markdown
 from rituals.syncs.selectors import sync_summary
 from rituals.syncs.services.agenda import carry_over, next_open_sync
@@ -54,7 +55,7 @@ def sync_close(*, sync: Sync, note: str = "", now: datetime | None = None, send_
     if send_summary:
         sync_id = sync.pk
         transaction.on_commit(lambda: sync_summary_send(sync_id=sync_id))
-    integrations.team_metrics_refresh_later(sync.team_id)
+    records_changed_later(sender=Sync, org_id=sync.org_id, team_id=sync.team_id)
     return sync
 
 
@@ -125,5 +126,5 @@ def pulse_record(*, sync: Sync, membership: Membership, score: int) -> Pulse:
         pulse.score = score
         pulse.save(update_fields=["score"])
     sync_touch(sync_id=sync.pk)
-    integrations.team_metrics_refresh_later(sync.team_id)
+    records_changed_later(sender=Sync, org_id=sync.org_id, team_id=sync.team_id)
     return pulse

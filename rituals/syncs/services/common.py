@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import F, IntegerField, Max
 from django.db.models.functions import Cast, Substr
 
+from collab import weeks
 from collab.models import Organisation
 from rituals.models import Sync
 
@@ -30,25 +31,12 @@ def lock_sync(sync: Sync) -> Sync:
 
 
 def org_tz(org: Organisation) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(org.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def week_label(day: date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
+    return weeks.org_zone(org.time_zone)
 
 
 def week_bounds(moment: datetime, org: Organisation) -> tuple[str, datetime, datetime]:
     """The ISO week of `moment` in the organisation's time zone: (label, Monday 00:00, next Monday 00:00)."""
-    tz = org_tz(org)
-    local = moment.astimezone(tz)
-    monday = local.date() - timedelta(days=local.weekday())
-    start = datetime.combine(monday, time(0, 0), tzinfo=tz)
-    end = datetime.combine(monday + timedelta(days=7), time(0, 0), tzinfo=tz)
-    return week_label(monday), start, end
+    return weeks.week_bounds(moment, org.time_zone)
 
 
 def next_sync_key(org: Organisation) -> str:

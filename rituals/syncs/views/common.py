@@ -4,10 +4,11 @@ the laptop page and the shared screen render, and the poll token."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -15,24 +16,27 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from collab.http import OrgRequest
 from collab.middleware import active_membership, set_active_organisation
 from rituals.models import Sync, SyncSection
-from rituals.syncs import integrations, selectors
+from rituals.syncs import selectors
 from rituals.syncs.timer import TimerState
 
 POLL_SALT = "rituals.syncs.poll"
 POLL_TOKEN_MAX_AGE = 12 * 3600
 VIEWS = ("detail", "present")
+# Item and decision text: line breaks kept, glossary terms marked with their business wording.
+TEXT_TEMPLATE = "rituals/syncs/_text_glossary.html"
 
 
-def ensure_org(request: HttpRequest) -> None:
+def ensure_org(request: OrgRequest) -> None:
     """The caller's organisation, for a view the middleware leaves it out of (the poll, which only
     needs it when something changed)."""
     if getattr(request, "org", None) is None:
         set_active_organisation(request, active_membership(request))
 
 
-def get_sync(request: HttpRequest, pk: int) -> Sync:
+def get_sync(request: OrgRequest, pk: int) -> Sync:
     org = getattr(request, "org", None)
     if org is None:
         raise Http404
@@ -42,19 +46,19 @@ def get_sync(request: HttpRequest, pk: int) -> Sync:
 # --- The poll token: lets an unchanged poll skip the session and user lookups -------------------
 
 
-def _session_fingerprint(request: HttpRequest) -> str:
+def _session_fingerprint(request: OrgRequest) -> str:
     raw = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     return salted_hmac(POLL_SALT, raw).hexdigest()[:20] if raw else ""
 
 
-def poll_token(request: HttpRequest, sync: Sync) -> str:
+def poll_token(request: OrgRequest, sync: Sync) -> str:
     """Signed (organisation, browser session) of someone allowed to read this sync. It is only good
     with the same session cookie, for twelve hours, and only answers "unchanged"; any change is
     rendered through the normal, authenticated path."""
     return signing.TimestampSigner(salt=POLL_SALT).sign(f"{sync.org_id}:{_session_fingerprint(request)}")
 
 
-def poll_token_org(request: HttpRequest) -> int | None:
+def poll_token_org(request: OrgRequest) -> int | None:
     token = request.GET.get("t", "")
     if not token:
         return None
@@ -99,49 +103,14 @@ def localise(sections: list[SyncSection]) -> list[SyncSection]:
             generated = origin not in ("", "carried")
             item.note_label = gettext(item.notes) if generated and item.notes else item.notes  # type: ignore[attr-defined]
             item.origin_url = (  # type: ignore[attr-defined]
-                integrations.optional_url(ORIGIN_URL_NAMES[origin], int(ident))
+                reverse(ORIGIN_URL_NAMES[origin], args=[int(ident)])
                 if origin in ORIGIN_URL_NAMES and ident.isdigit()
                 else None
             )
     return sections
 
 
-def velocity_rows(summary: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Velocity and predictability from metrics.selectors.team_velocity_summary: each metric is a
-    number or a result {value, previous, trend}; a metric without a value is left out (the panel
-    then says "no data yet")."""
-    if not summary:
-        return []
-    rows = []
-    for key in ("velocity", "predictability"):
-        result = summary.get(key)
-        if not isinstance(result, dict):
-            result = {"value": result}
-        value = result.get("value")
-        if isinstance(value, int | float):
-            previous = result.get("previous")
-            rows.append(
-                {
-                    "key": key,
-                    "value": value,
-                    "previous": previous if isinstance(previous, int | float) else None,
-                    "trend": result.get("trend"),
-                    "window": (summary.get("from"), summary.get("to")),
-                }
-            )
-    return rows
-
-
-def text_template() -> str:
-    """Item and decision text go through the glossary filter when the features app ships it."""
-    return (
-        "rituals/syncs/_text_glossary.html"
-        if integrations.glossary_available()
-        else "rituals/syncs/_text.html"
-    )
-
-
-def live_context(request: HttpRequest, sync: Sync, *, view: str) -> dict[str, Any]:
+def live_context(request: OrgRequest, sync: Sync, *, view: str) -> dict[str, Any]:
     """Everything the live region renders. The sync row (with its revision) was read before the
     sections, so a change racing this render shows up at the next poll rather than being missed."""
     membership = getattr(request, "membership", None)
@@ -155,11 +124,8 @@ def live_context(request: HttpRequest, sync: Sync, *, view: str) -> dict[str, An
     for s in sections:
         state = selectors.section_timer(sync=sync, section=s, now=now)
         section_states.append((s, state))
-    velocity = []
-    if sync.team is not None and any(s.code == "velocity" for s in sections):
-        velocity = velocity_rows(integrations.team_velocity_summary(sync.team))
     roadmap_url = (
-        integrations.optional_url("collab:roadmap", query={"team": sync.team.slug})
+        f"{reverse('collab:roadmap')}?{urlencode({'team': sync.team.slug})}"
         if sync.team is not None
         else None
     )
@@ -177,11 +143,10 @@ def live_context(request: HttpRequest, sync: Sync, *, view: str) -> dict[str, An
         "view": view,
         "poll_url": reverse("rituals:sync_poll", args=[sync.pk]),
         "poll_token": poll_token(request, sync),
-        "velocity": velocity,
         "roadmap_url": roadmap_url,
-        "escalate_url": integrations.optional_url("rituals:escalation_create"),
-        "conflict_url": integrations.optional_url("rituals:conflict_create"),
-        "text_template": text_template(),
+        "escalate_url": reverse("rituals:escalation_create"),
+        "conflict_url": reverse("rituals:conflict_create"),
+        "text_template": TEXT_TEMPLATE,
         "planned_minutes": sum(s.planned_minutes for s in sections),
     }
 

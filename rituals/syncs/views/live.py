@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from collab.http import OrgRequest
 from rituals.models import Sync
 from rituals.syncs import selectors, services
 from rituals.syncs.forms import HandoffForm
@@ -38,12 +39,12 @@ LIVE_TEMPLATES = {
 }
 
 
-def _view_name(request: HttpRequest) -> str:
+def _view_name(request: OrgRequest) -> str:
     name = request.POST.get("view") or request.GET.get("view") or "detail"
     return name if name in VIEWS else "detail"
 
 
-def render_live(request: HttpRequest, sync: Sync, *, view: str, error: str = "") -> HttpResponse:
+def render_live(request: OrgRequest, sync: Sync, *, view: str, error: str = "") -> HttpResponse:
     context = live_context(request, sync, view=view)
     context["error"] = error
     response = render(request, LIVE_TEMPLATES[view], context)
@@ -54,7 +55,7 @@ def render_live(request: HttpRequest, sync: Sync, *, view: str, error: str = "")
 
 @login_required
 @require_GET
-def sync_present(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_present(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     return render(request, "rituals/syncs/sync_present.html", live_context(request, sync, view="present"))
 
@@ -103,7 +104,7 @@ def _poll_sql() -> tuple[str, tuple[str, ...]]:
 
 @never_cache
 @require_GET
-def sync_poll(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_poll(request: OrgRequest, pk: int) -> HttpResponse:
     """Every screen asks each second whether the sync changed since the revision it shows.
 
     Unchanged (the common case): one primary-key query, no session, no template — 204, which htmx
@@ -125,7 +126,7 @@ def sync_poll(request: HttpRequest, pk: int) -> HttpResponse:
             _timer_headers(response, row)
             return response
     if not request.user.is_authenticated:
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return HttpResponseClientRedirect(request.get_full_path())
         return redirect_to_login(request.get_full_path())
     ensure_org(request)
@@ -140,29 +141,29 @@ sync_poll.skips_org_lookup = True  # type: ignore[attr-defined]
 # --- The facilitator's moves -----------------------------------------------------------------------
 
 
-def _facilitator_sync(request: HttpRequest, pk: int) -> Sync:
+def _facilitator_sync(request: OrgRequest, pk: int) -> Sync:
     sync = get_sync(request, pk)
-    if sync.facilitator_id != getattr(request.membership, "pk", None):  # type: ignore[attr-defined]
+    if sync.facilitator_id != getattr(request.membership, "pk", None):
         raise PermissionDenied(_("Only the facilitator moves the sync."))
     return sync
 
 
-def _after_move(request: HttpRequest, sync: Sync, error: str = "") -> HttpResponse:
+def _after_move(request: OrgRequest, sync: Sync, error: str = "") -> HttpResponse:
     view = _view_name(request)
     fresh = get_sync(request, sync.pk)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render_live(request, fresh, view=view, error=error)
     if error:
         messages.error(request, error)
     return redirect("rituals:sync_present" if view == "present" else "rituals:sync_detail", pk=sync.pk)
 
 
-def _expected(request: HttpRequest) -> int | None:
+def _expected(request: OrgRequest) -> int | None:
     value = request.POST.get("at", "")
     return int(value) if value.isdigit() else None
 
 
-def _move(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+def _move(request: OrgRequest, pk: int, action: Any) -> HttpResponse:
     sync = _facilitator_sync(request, pk)
     try:
         action(sync)
@@ -173,13 +174,13 @@ def _move(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_start(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_start(request: OrgRequest, pk: int) -> HttpResponse:
     return _move(request, pk, lambda sync: services.sync_start(sync=sync))
 
 
 @login_required
 @require_POST
-def sync_next(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_next(request: OrgRequest, pk: int) -> HttpResponse:
     return _move(
         request, pk, lambda sync: services.sync_next(sync=sync, expected_current_id=_expected(request))
     )
@@ -187,7 +188,7 @@ def sync_next(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_previous(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_previous(request: OrgRequest, pk: int) -> HttpResponse:
     return _move(
         request, pk, lambda sync: services.sync_previous(sync=sync, expected_current_id=_expected(request))
     )
@@ -195,7 +196,7 @@ def sync_previous(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_goto(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_goto(request: OrgRequest, pk: int) -> HttpResponse:
     def go(sync: Sync) -> None:
         services.sync_goto(sync=sync, section=section_or_404(sync, request.POST.get("section")))
 
@@ -204,7 +205,7 @@ def sync_goto(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_pause(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_pause(request: OrgRequest, pk: int) -> HttpResponse:
     """Pause or resume (`action`); without an action it toggles."""
     action = request.POST.get("action", "")
 
@@ -219,10 +220,10 @@ def sync_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_facilitator(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_facilitator(request: OrgRequest, pk: int) -> HttpResponse:
     """Hand the facilitator role over to another member of the team."""
     sync = get_sync(request, pk)
-    access = selectors.sync_access(membership=request.membership, sync=sync)  # type: ignore[attr-defined]
+    access = selectors.sync_access(membership=request.membership, sync=sync)
     if not access.can_handoff:
         raise PermissionDenied(_("Only the facilitator hands the role over."))
     members = selectors.team_member_memberships(team=sync.team) if sync.team else None

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.permissions import Cap, can, require
 from rituals.models import SyncSchedule
 from rituals.syncs import ics, selectors, services
@@ -25,15 +26,15 @@ from rituals.syncs.forms import WEEKDAYS, ScheduleForm
 from rituals.syncs.services.common import org_tz
 
 
-def feed_url(request: HttpRequest | None, schedule: SyncSchedule) -> str:
+def feed_url(request: OrgRequest | None, schedule: SyncSchedule) -> str:
     path = reverse("rituals:schedule_feed", args=[schedule.feed_token])
     return request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
 
 
 @login_required
 @require_GET
-def schedule_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def schedule_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     if org is None:
         return render(request, "collab/no_organisation.html")
     schedules = list(selectors.schedule_list(org=org))
@@ -53,7 +54,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
             "schedules": schedules,
             "next_syncs": next_syncs,
             "weekdays": dict(WEEKDAYS),
-            "can_edit": can(request.membership, Cap.FACILITATE),  # type: ignore[attr-defined]
+            "can_edit": can(request.membership, Cap.FACILITATE),
             "tz": org_tz(org).key,
         },
     )
@@ -62,9 +63,9 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @require(Cap.FACILITATE)
-def schedule_create(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
-    initial = {"facilitator": request.membership, "time": "10:00"}  # type: ignore[attr-defined]
+def schedule_create(request: OrgRequest) -> HttpResponse:
+    org = request.org
+    initial = {"facilitator": request.membership, "time": "10:00"}
     team_slug = request.GET.get("team")
     if team_slug:
         initial["team"] = org.teams.filter(slug=team_slug).first()
@@ -96,8 +97,8 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @require(Cap.FACILITATE)
-def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def schedule_edit(request: OrgRequest, pk: int) -> HttpResponse:
+    org = request.org
     schedule = get_object_or_404(selectors.schedule_list(org=org), pk=pk)
     initial = {
         "weekday": schedule.weekday,
@@ -131,8 +132,8 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @require(Cap.FACILITATE)
-def schedule_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(selectors.schedule_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def schedule_rotate(request: OrgRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(selectors.schedule_list(org=request.org), pk=pk)
     services.schedule_rotate_token(schedule=schedule)
     messages.success(request, _("New calendar address; the old one no longer works."))
     return redirect("rituals:schedule_edit", pk=schedule.pk)
@@ -141,15 +142,15 @@ def schedule_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @require(Cap.FACILITATE)
-def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(selectors.schedule_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def schedule_delete(request: OrgRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(selectors.schedule_list(org=request.org), pk=pk)
     services.schedule_delete(schedule=schedule)
     messages.success(request, _("Schedule removed, with the sync it had prepared."))
     return redirect("rituals:schedule_list")
 
 
 @require_GET
-def schedule_feed(request: HttpRequest, token: str) -> HttpResponse:
+def schedule_feed(request: OrgRequest, token: str) -> HttpResponse:
     """The calendar to subscribe to. No login: the unguessable token is the credential."""
     schedule = (
         SyncSchedule.objects.select_related("org", "team").filter(feed_token=token, active=True).first()

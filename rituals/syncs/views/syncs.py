@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from collab.forms import add_errors
+from collab.http import OrgRequest
 from collab.models import Team
 from collab.permissions import Cap, can, require
 from rituals.models import ActionItem, Decision, Ritual, Sync, SyncItem
@@ -38,7 +39,7 @@ from rituals.syncs.forms import (
 )
 from rituals.syncs.markdown import summary_markdown
 from rituals.syncs.services.common import org_tz
-from rituals.syncs.views.common import get_sync, live_context, localise, text_template
+from rituals.syncs.views.common import TEXT_TEMPLATE, get_sync, live_context, localise
 from rituals.syncs.views.live import render_live
 
 STATUS_FILTERS = {"upcoming": Sync.Status.SCHEDULED, "live": Sync.Status.LIVE, "past": Sync.Status.CLOSED}
@@ -46,8 +47,8 @@ STATUS_FILTERS = {"upcoming": Sync.Status.SCHEDULED, "live": Sync.Status.LIVE, "
 
 @login_required
 @require_GET
-def sync_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def sync_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     if org is None:
         return render(request, "collab/no_organisation.html")
     teams = list(Team.objects.filter(org=org).order_by("name"))
@@ -82,7 +83,7 @@ def sync_list(request: HttpRequest) -> HttpResponse:
         "past_page": past_page,
         "schedules": schedules,
         "filtered": bool(team or status or ritual),
-        "can_facilitate": can(request.membership, Cap.FACILITATE),  # type: ignore[attr-defined]
+        "can_facilitate": can(request.membership, Cap.FACILITATE),
         "tz": org_tz(org).key,
     }
     return render(request, "rituals/syncs/sync_list.html", context)
@@ -97,14 +98,14 @@ def _default_start(org: Any) -> datetime:
 @login_required
 @require_http_methods(["GET", "POST"])
 @require(Cap.FACILITATE)
-def sync_create(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def sync_create(request: OrgRequest) -> HttpResponse:
+    org = request.org
     templates = services.templates_ensure_defaults(org)
     drive = next((t for t in templates if t.ritual == Ritual.DRIVE), None)
     tz = org_tz(org)
     initial: dict[str, Any] = {
         "template": drive,
-        "facilitator": request.membership,  # type: ignore[attr-defined]
+        "facilitator": request.membership,
         "scheduled_at": _default_start(org).strftime("%Y-%m-%dT%H:%M"),
     }
     team_slug = request.GET.get("team")
@@ -163,7 +164,7 @@ def _composer_forms(sync: Sync, data: Any = None, which: str = "") -> dict[str, 
 
 @login_required
 @require_GET
-def sync_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_detail(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     context = live_context(request, sync, view="detail")
     context.update(_composer_forms(sync))
@@ -174,22 +175,22 @@ def sync_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rituals/syncs/sync_detail.html", context)
 
 
-def _contributor_sync(request: HttpRequest, pk: int) -> Sync:
+def _contributor_sync(request: OrgRequest, pk: int) -> Sync:
     sync = get_sync(request, pk)
-    if not selectors.sync_access(membership=request.membership, sync=sync).can_contribute:  # type: ignore[attr-defined]
+    if not selectors.sync_access(membership=request.membership, sync=sync).can_contribute:
         raise PermissionDenied(_("Only members of the team add to its sync."))
     return sync
 
 
-def _after_change(request: HttpRequest, sync: Sync) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _after_change(request: OrgRequest, sync: Sync) -> HttpResponse:
+    if request.htmx:
         return render_live(request, get_sync(request, sync.pk), view="detail")
     return redirect(reverse("rituals:sync_detail", args=[sync.pk]) + "#sync-live")
 
 
-def _composer_invalid(request: HttpRequest, sync: Sync, which: str) -> HttpResponse:
+def _composer_invalid(request: OrgRequest, sync: Sync, which: str) -> HttpResponse:
     forms = _composer_forms(sync, request.POST, which)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = render(request, f"rituals/syncs/sync_detail.html#form-{which}", {"sync": sync, **forms})
         return reswap(retarget(response, f"#form-{which}"), "outerHTML")
     context = live_context(request, sync, view="detail")
@@ -198,7 +199,7 @@ def _composer_invalid(request: HttpRequest, sync: Sync, which: str) -> HttpRespo
 
 
 def _compose(
-    request: HttpRequest, pk: int, which: str, add: Callable[[Sync, dict[str, Any]], object]
+    request: OrgRequest, pk: int, which: str, add: Callable[[Sync, dict[str, Any]], object]
 ) -> HttpResponse:
     """Add what one of the composer's forms (`which`: item, decision or action) describes: the live
     panel on success, the form with its errors otherwise."""
@@ -216,14 +217,14 @@ def _compose(
 
 @login_required
 @require_POST
-def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+def item_add(request: OrgRequest, pk: int) -> HttpResponse:
     def add(sync: Sync, data: dict[str, Any]) -> object:
         return services.item_add(
             sync=sync,
             section=data["section"],
             title=data["title"],
             notes=data["notes"],
-            author=request.membership,  # type: ignore[attr-defined]
+            author=request.membership,
         )
 
     return _compose(request, pk, "item", add)
@@ -231,14 +232,14 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_add(request: OrgRequest, pk: int) -> HttpResponse:
     def add(sync: Sync, data: dict[str, Any]) -> object:
         return services.decision_add(
             sync=sync,
             section=data["section"],
             text=data["text"],
             feature=data["feature"],
-            author=request.membership,  # type: ignore[attr-defined]
+            author=request.membership,
         )
 
     return _compose(request, pk, "decision", add)
@@ -246,7 +247,7 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_add(request: OrgRequest, pk: int) -> HttpResponse:
     def add(sync: Sync, data: dict[str, Any]) -> object:
         return services.action_item_add(
             sync=sync, section=data["section"], title=data["title"], owner=data["owner"], due=data["due"]
@@ -255,12 +256,12 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _compose(request, pk, "action", add)
 
 
-def _may_remove(request: HttpRequest, sync: Sync, author_id: int | None) -> bool:
-    me = getattr(request.membership, "pk", None)  # type: ignore[attr-defined]
+def _may_remove(request: OrgRequest, sync: Sync, author_id: int | None) -> bool:
+    me = getattr(request.membership, "pk", None)
     return me is not None and (me == author_id or me == sync.facilitator_id)
 
 
-def _record_change(request: HttpRequest, sync: Sync, change: Any) -> HttpResponse:
+def _record_change(request: OrgRequest, sync: Sync, change: Any) -> HttpResponse:
     try:
         change()
     except ValidationError as exc:
@@ -270,7 +271,7 @@ def _record_change(request: HttpRequest, sync: Sync, change: Any) -> HttpRespons
 
 @login_required
 @require_POST
-def item_toggle(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_toggle(request: OrgRequest, pk: int, item_pk: int) -> HttpResponse:
     sync = _contributor_sync(request, pk)
     item = _child(SyncItem, sync, item_pk)
     return _record_change(request, sync, lambda: services.item_set_done(item=item, done=not item.done))
@@ -278,7 +279,7 @@ def item_toggle(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_delete(request: OrgRequest, pk: int, item_pk: int) -> HttpResponse:
     sync = _contributor_sync(request, pk)
     item = _child(SyncItem, sync, item_pk)
     if not _may_remove(request, sync, item.author_id):
@@ -288,7 +289,7 @@ def item_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_delete(request: HttpRequest, pk: int, decision_pk: int) -> HttpResponse:
+def decision_delete(request: OrgRequest, pk: int, decision_pk: int) -> HttpResponse:
     sync = _contributor_sync(request, pk)
     decision = _child(Decision, sync, decision_pk)
     if not _may_remove(request, sync, decision.author_id):
@@ -298,7 +299,7 @@ def decision_delete(request: HttpRequest, pk: int, decision_pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def action_toggle(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+def action_toggle(request: OrgRequest, pk: int, action_pk: int) -> HttpResponse:
     sync = _contributor_sync(request, pk)
     action = _child(ActionItem, sync, action_pk)
     return _record_change(
@@ -308,17 +309,17 @@ def action_toggle(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def action_delete(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+def action_delete(request: OrgRequest, pk: int, action_pk: int) -> HttpResponse:
     sync = _contributor_sync(request, pk)
     action = _child(ActionItem, sync, action_pk)
-    if sync.facilitator_id != getattr(request.membership, "pk", None):  # type: ignore[attr-defined]
+    if sync.facilitator_id != getattr(request.membership, "pk", None):
         raise PermissionDenied(_("Only the facilitator removes an action item."))
     return _record_change(request, sync, lambda: services.action_item_delete(action=action))
 
 
-def _facilitates_or_manages(request: HttpRequest, sync: Sync) -> bool:
+def _facilitates_or_manages(request: OrgRequest, sync: Sync) -> bool:
     """The sync's facilitator, or someone who manages the organisation (cancels it, sends its summary)."""
-    me = request.membership  # type: ignore[attr-defined]
+    me = request.membership
     return sync.facilitator_id == getattr(me, "pk", None) or can(me, Cap.MANAGE_ORG)
 
 
@@ -328,7 +329,7 @@ def _child(model: Any, sync: Sync, child_pk: int) -> Any:
 
 @login_required
 @require_POST
-def sync_prepare(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_prepare(request: OrgRequest, pk: int) -> HttpResponse:
     """Pre-fill the agenda again (new obstacles, conflicts, deliveries since it was prepared)."""
     sync = _contributor_sync(request, pk)
     added = services.sync_prepare(sync)
@@ -338,7 +339,7 @@ def sync_prepare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_delete(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     if not _facilitates_or_manages(request, sync):
         raise PermissionDenied
@@ -356,9 +357,9 @@ def sync_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sync_close(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_close(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
-    if sync.facilitator_id != getattr(request.membership, "pk", None):  # type: ignore[attr-defined]
+    if sync.facilitator_id != getattr(request.membership, "pk", None):
         raise PermissionDenied(_("Only the facilitator closes the sync."))
     if sync.status == Sync.Status.CLOSED:
         return redirect("rituals:sync_summary", pk=sync.pk)
@@ -379,12 +380,12 @@ def sync_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def sync_summary(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_summary(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     summary = selectors.sync_summary(sync=sync)
     localise([report.section for report in summary.sections])
-    access = selectors.sync_access(membership=request.membership, sync=sync)  # type: ignore[attr-defined]
-    mine = selectors.my_pulse(sync=sync, membership=request.membership)  # type: ignore[attr-defined]
+    access = selectors.sync_access(membership=request.membership, sync=sync)
+    mine = selectors.my_pulse(sync=sync, membership=request.membership)
     context = {
         "sync": sync,
         "summary": summary,
@@ -392,8 +393,8 @@ def sync_summary(request: HttpRequest, pk: int) -> HttpResponse:
         "pulse_form": PulseForm(initial={"score": mine.score} if mine else None),
         "my_pulse": mine,
         "tz": org_tz(sync.org).key,
-        "can_email": access.is_facilitator or can(request.membership, Cap.MANAGE_ORG),  # type: ignore[attr-defined]
-        "text_template": text_template(),
+        "can_email": access.is_facilitator or can(request.membership, Cap.MANAGE_ORG),
+        "text_template": TEXT_TEMPLATE,
         "close_note": _(sync.close_note) if sync.close_note == defaults.NOTE_AUTO_CLOSED else sync.close_note,
     }
     return render(request, "rituals/syncs/sync_summary.html", context)
@@ -401,7 +402,7 @@ def sync_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def sync_export(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_export(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     body = summary_markdown(selectors.sync_summary(sync=sync))
     response = HttpResponse(body, content_type="text/markdown; charset=utf-8")
@@ -412,7 +413,7 @@ def sync_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_email(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_email(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     if not _facilitates_or_manages(request, sync):
         raise PermissionDenied(_("Only the facilitator sends the summary."))
@@ -424,14 +425,14 @@ def sync_email(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_pulse(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_pulse(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
-    if not selectors.sync_access(membership=request.membership, sync=sync).can_answer_pulse:  # type: ignore[attr-defined]
+    if not selectors.sync_access(membership=request.membership, sync=sync).can_answer_pulse:
         raise PermissionDenied(_("The pulse is for the team's members."))
     form = PulseForm(request.POST)
     if form.is_valid():
         try:
-            services.pulse_record(sync=sync, membership=request.membership, score=form.cleaned_data["score"])  # type: ignore[attr-defined]
+            services.pulse_record(sync=sync, membership=request.membership, score=form.cleaned_data["score"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collab.http import OrgRequest
 from collab.permissions import Cap, can, require
 from rituals.syncs import selectors, services
 from rituals.syncs.forms import SectionFormSet, TemplateForm, section_initial, sections_from_formset
@@ -17,8 +18,8 @@ from rituals.syncs.forms import SectionFormSet, TemplateForm, section_initial, s
 
 @login_required
 @require_GET
-def template_list(request: HttpRequest) -> HttpResponse:
-    org = request.org  # type: ignore[attr-defined]
+def template_list(request: OrgRequest) -> HttpResponse:
+    org = request.org
     if org is None:
         return render(request, "collab/no_organisation.html")
     services.templates_ensure_defaults(org)
@@ -28,15 +29,15 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "rituals/syncs/template_list.html",
-        {"templates": templates, "can_edit": can(request.membership, Cap.MANAGE_ORG)},  # type: ignore[attr-defined]
+        {"templates": templates, "can_edit": can(request.membership, Cap.MANAGE_ORG)},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @require(Cap.MANAGE_ORG)
-def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(selectors.template_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def template_edit(request: OrgRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(selectors.template_list(org=request.org), pk=pk)
     existing = list(template.sections.all())
     if request.method == "POST":
         form = TemplateForm(request.POST)
@@ -78,8 +79,8 @@ def _keep(typed: str, stored: str) -> str:
 @login_required
 @require_POST
 @require(Cap.MANAGE_ORG)
-def template_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(selectors.template_list(org=request.org), pk=pk)  # type: ignore[attr-defined]
+def template_reset(request: OrgRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(selectors.template_list(org=request.org), pk=pk)
     services.template_reset(template=template)
     messages.success(request, _("The default sections are back."))
     return redirect("rituals:template_edit", pk=template.pk)

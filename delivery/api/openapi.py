@@ -1,0 +1,342 @@
+"""The intake API's OpenAPI 3.1 description, written by hand (the contract, not generated from code).
+
+Built per request so descriptions follow the active language: /api/v1/openapi.json is served in
+English, the docs page (`delivery:api_docs`) renders the same document in the reader's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from delivery.api.http import MAX_BODY_BYTES
+from delivery.api.openapi_schemas import (
+    DEPLOYMENT_EXAMPLE,
+    DEPLOYMENT_OUT,
+    DEVLAKE_EXAMPLE,
+    INCIDENT_EXAMPLE,
+    INCIDENT_OUT,
+    INCIDENT_PATCH_EXAMPLE,
+    REF,
+    devlake_mapping,
+    schemas,
+)
+from delivery.api.validation import ENVIRONMENTS, KEY_MAX, RESULTS
+
+API_VERSION = "1.0.0"
+
+
+def _error_response(description: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF + "Error"}, "example": example}},
+    }
+
+
+def _json_body(schema: str, example: dict[str, Any], description: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": REF + schema}, "example": example}},
+    }
+    if description:
+        body["description"] = description
+    return body
+
+
+def _ok(schema: str, description: str, example: dict[str, Any] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"schema": {"$ref": REF + schema}}
+    if example is not None:
+        content["example"] = example
+    return {"description": description, "content": {"application/json": content}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: {"$ref": f"#/components/responses/E{code}"} for code in codes}
+
+
+def _list_params(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "team",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": _("Only this team (slug)."),
+        },
+        {
+            "name": "from",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": _(
+                "From this moment: a timestamp with offset, or a date (midnight in the organisation's time zone)."
+            ),
+        },
+        {
+            "name": "to",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": _("Before this moment; a date includes its whole day."),
+        },
+        *extra,
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {
+            "name": "page_size",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+        },
+    ]
+
+
+def _paths() -> dict[str, Any]:
+    idem = {"$ref": "#/components/parameters/IdempotencyKey"}
+    key_param = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    write_errors = _errors("400", "401", "405", "409", "413", "415")
+    created = _("Created. The body is the stored record.")
+    replayed = _(
+        "Replay of an earlier request with the same key and body: the original body, with the header Idempotent-Replayed: true."
+    )
+    return {
+        "/api/v1/deployments": {
+            "get": {
+                "operationId": "listDeployments",
+                "summary": _("List deployments"),
+                "description": _("Newest first, paginated, of the token's organisation only."),
+                "parameters": _list_params(
+                    {
+                        "name": "environment",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": list(ENVIRONMENTS)},
+                    },
+                    {"name": "result", "in": "query", "schema": {"type": "string", "enum": list(RESULTS)}},
+                ),
+                "responses": {
+                    "200": _ok("DeploymentPage", _("A page of deployments.")),
+                    **_errors("400", "401"),
+                },
+            },
+            "post": {
+                "operationId": "createDeployment",
+                "summary": _("Record a deployment"),
+                "description": _(
+                    "Idempotent by the caller's key (Idempotency-Key header, or the key field): the same key with the same body returns the original response; with another body, 409."
+                ),
+                "parameters": [idem],
+                "requestBody": _json_body("DeploymentInput", DEPLOYMENT_EXAMPLE),
+                "responses": {
+                    "201": _ok("Deployment", created, DEPLOYMENT_OUT),
+                    "200": _ok("Deployment", replayed),
+                    **write_errors,
+                },
+            },
+        },
+        "/api/v1/deployments/{key}": {
+            "get": {
+                "operationId": "getDeployment",
+                "summary": _("Read a deployment"),
+                "parameters": [key_param],
+                "responses": {"200": _ok("Deployment", _("The deployment.")), **_errors("401", "404")},
+            }
+        },
+        "/api/v1/incidents": {
+            "get": {
+                "operationId": "listIncidents",
+                "summary": _("List incidents"),
+                "description": _(
+                    "Newest first (by started_at), paginated, of the token's organisation only."
+                ),
+                "parameters": _list_params(
+                    {
+                        "name": "open",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["true", "false"]},
+                        "description": _("true: unresolved only; false: resolved only."),
+                    }
+                ),
+                "responses": {"200": _ok("IncidentPage", _("A page of incidents.")), **_errors("400", "401")},
+            },
+            "post": {
+                "operationId": "createIncident",
+                "summary": _("Record an incident"),
+                "description": _("Same idempotency rules as deployments."),
+                "parameters": [idem],
+                "requestBody": _json_body("IncidentInput", INCIDENT_EXAMPLE),
+                "responses": {
+                    "201": _ok("Incident", created, INCIDENT_OUT),
+                    "200": _ok("Incident", replayed),
+                    **write_errors,
+                },
+            },
+        },
+        "/api/v1/incidents/{key}": {
+            "get": {
+                "operationId": "getIncident",
+                "summary": _("Read an incident"),
+                "parameters": [key_param],
+                "responses": {"200": _ok("Incident", _("The incident.")), **_errors("401", "404")},
+            },
+            "patch": {
+                "operationId": "updateIncident",
+                "summary": _("Resolve or rename an incident"),
+                "description": _("Sets resolved_at (null reopens it) and/or title."),
+                "parameters": [key_param],
+                "requestBody": _json_body("IncidentPatch", INCIDENT_PATCH_EXAMPLE),
+                "responses": {
+                    "200": _ok("Incident", _("The updated incident.")),
+                    **_errors("400", "401", "404", "405", "413", "415"),
+                },
+            },
+        },
+        "/api/v1/devlake/deployments": {
+            "post": {
+                "operationId": "createDevLakeDeployment",
+                "summary": _("Record a deployment sent in DevLake's webhook format"),
+                "description": _(
+                    "For CI scripts written for Apache DevLake's webhook plugin. Idempotent by DevLake's id. Also accepts bodies sent as application/x-www-form-urlencoded or text/plain (what curl -d sends), as DevLake does."
+                ),
+                "parameters": [
+                    {
+                        "name": "team",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": _("Team slug, unless the body has a team field."),
+                    }
+                ],
+                "requestBody": _json_body("DevLakeDeployment", DEVLAKE_EXAMPLE),
+                "responses": {
+                    "201": _ok("Deployment", created),
+                    "200": _ok("Deployment", replayed),
+                    **write_errors,
+                },
+            }
+        },
+        "/api/plugins/webhook/connections/{connectionId}/deployments": {
+            "post": {
+                "operationId": "createDevLakeDeploymentAlias",
+                "summary": _("DevLake's own path (alias)"),
+                "description": _(
+                    "The same as /api/v1/devlake/deployments, at the path DevLake scripts already call. The connection id is ignored: the token decides the organisation."
+                ),
+                "parameters": [
+                    {"name": "connectionId", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "team", "in": "query", "schema": {"type": "string"}},
+                ],
+                "requestBody": _json_body("DevLakeDeployment", DEVLAKE_EXAMPLE),
+                "responses": {
+                    "201": _ok("Deployment", created),
+                    "200": _ok("Deployment", replayed),
+                    **write_errors,
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": _("This description"),
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": _("The OpenAPI 3.1 document."),
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    }
+
+
+def _responses() -> dict[str, Any]:
+    return {
+        "E400": _error_response(
+            _(
+                "Bad input: malformed JSON, not an object, missing or unknown fields, wrong types or values, timestamps without offset, unknown team, feature or deployment."
+            ),
+            {
+                "error": "invalid input",
+                "details": {
+                    "finished_at": "needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)",
+                    "commits.0.sha": "must be a hexadecimal commit sha of 7 to 64 characters",
+                },
+            },
+        ),
+        "E401": _error_response(
+            _("Missing, unknown or revoked token."),
+            {
+                "error": "token revoked",
+                "details": {"Authorization": "this token was revoked; create a new one in settings"},
+            },
+        ),
+        "E404": _error_response(
+            _("No such record in the token's organisation."),
+            {"error": "not found", "details": {"key": "no incident 'INC-9'"}},
+        ),
+        "E405": _error_response(
+            _("Wrong method; the Allow header lists the right ones."),
+            {"error": "method not allowed", "details": {"method": "PUT is not allowed here; use GET, POST"}},
+        ),
+        "E409": _error_response(
+            _("The key was already used with another body, or by another record."),
+            {
+                "error": "idempotency key reused with a different body",
+                "details": {"Idempotency-Key": "'D-1001' was already used with another body; use a new key"},
+            },
+        ),
+        "E413": _error_response(
+            _("Body larger than %(n)s bytes.") % {"n": MAX_BODY_BYTES},
+            {"error": "body too large", "details": {"body": f"must be at most {MAX_BODY_BYTES} bytes"}},
+        ),
+        "E415": _error_response(
+            _("The body must be application/json in UTF-8."),
+            {
+                "error": "unsupported content type",
+                "details": {"Content-Type": "must be application/json, not 'text/csv'"},
+            },
+        ),
+    }
+
+
+def openapi_document(server_url: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": _("Deployments and incidents intake"),
+            "version": API_VERSION,
+            "description": _(
+                "Send deployments and incidents from CI and on-call tools so DORA metrics stay current. "
+                "Authenticate with an organisation's API token (Settings → API tokens): "
+                'Authorization: Bearer <token>. Every error is JSON: {"error", "details": {field path: reason}}. '
+                "Timestamps are ISO 8601 with a UTC offset; responses give them in UTC. "
+                "Past records can also be imported as CSV (Settings → Import a CSV)."
+            ),
+        },
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": _("An organisation's API token, created in settings."),
+                }
+            },
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": KEY_MAX},
+                    "description": _(
+                        "Your key for this record; retries with the same key and body are replayed, not duplicated. Must equal the body's key when both are sent."
+                    ),
+                }
+            },
+            "schemas": schemas(),
+            "responses": _responses(),
+        },
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document
+
+
+__all__ = ["devlake_mapping", "openapi_document"]
