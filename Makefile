@@ -5,13 +5,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint format messages install browser clean
+.PHONY: demo test check lint format messages install browser clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+# requirements-dev.txt: the runtime lock plus the quick start's embedded servers and the test tools.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP) messages
@@ -47,6 +48,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# Regenerate both hashed locks from pyproject.toml (runtime for the image; dev = runtime + quick start
+# + test tools, pinned to the runtime lock's versions). Needs uv (`pip install uv`).
+lock:
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header -o requirements.txt
+	uv pip compile pyproject.toml --extra dev --extra quickstart -c requirements.txt --generate-hashes \
+	  --python-version 3.11 --no-header -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

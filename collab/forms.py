@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from collab.models import Membership, Organisation, Role, Team, Topology
+from collab.permissions import grant_refusal, grantable_roles, may_grant
 
 
 def add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -62,11 +63,20 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ENGINEER)
     team = forms.ModelChoiceField(label=_("Team (optional)"), queryset=Team.objects.none(), required=False)
 
-    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, org: Organisation, by: Membership | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.by = by
         field = self.fields["team"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Team.objects.filter(org=org).order_by("name")
+        # Offer only the roles the inviter may grant; the others get a clear refusal if posted.
+        self.fields["role"].widget.choices = grantable_roles(by)
+
+    def clean_role(self) -> str:
+        role = self.cleaned_data["role"]
+        if not may_grant(self.by, role):
+            raise forms.ValidationError(grant_refusal(role))
+        return role
 
 
 class MembershipRoleForm(forms.Form):
@@ -108,3 +118,13 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> str:
+    """The sign-in address as django-axes counts failures (AXES_USERNAME_CALLABLE): lowercase, so
+    typing it in another case neither signs in differently nor escapes the lockout."""
+    from django.conf import settings
+
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    source = credentials if credentials else getattr(request, "POST", {})
+    return str(source.get(field) or "").strip().lower()

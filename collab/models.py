@@ -27,6 +27,15 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Sign-in looks the e-mail up case-insensitively: addresses are stored lowercase, but people
+        type them as they like (Team-2-Engineer-3@ORGB.test)."""
+        email = (username or "").strip()
+        try:
+            return self.get(email__iexact=email)
+        except self.model.MultipleObjectsReturned:  # only rows written before lowercasing
+            return self.get(email=email)
+
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
@@ -417,6 +426,9 @@ class SpecRevision(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     # {field: {"old": ..., "new": ...}} for the readable diff; empty for imported revisions.
     changes = models.JSONField(default=dict, blank=True)
+    # The word diff of the plain-text fields, computed once at save (collab/features/diff.py):
+    # {field: [unchanged text | [old text, new text], ...]}; empty for older and imported revisions.
+    diff = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:

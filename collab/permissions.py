@@ -41,12 +41,80 @@ CAPABILITIES: dict[Cap, set[str]] = {
 }
 
 
-def role_matrix() -> list[tuple[Any, list[bool]]]:
-    """Rows of (role label, [may do capability …]) in the order of `capability_labels()`."""
-    from collab.models import Role
+# Who may grant which role (in an invitation or by changing someone's role), shown on the settings
+# page: a role is granted only by someone at least as senior, leadership roles only by leadership,
+# and nobody changes their own role nor the role of someone more senior.
+SENIORITY: dict[str, int] = {
+    Role.VIEWER: 0,
+    Role.ENGINEER: 1,
+    Role.DESIGNER: 1,
+    Role.PM: 2,
+    Role.TECH_LEAD: 2,
+    Role.ENGINEERING_MANAGER: 3,
+    Role.PRODUCT_OPS: 3,
+    Role.VP_PRODUCT: 4,
+    Role.CPO: 5,
+    Role.CTO: 5,
+    Role.CEO: 6,
+}
 
+
+def role_may_grant(granter_role: str, role: str) -> bool:
+    if role not in SENIORITY:
+        return False
+    if role in LEADERSHIP and granter_role not in LEADERSHIP:
+        return False
+    return SENIORITY.get(granter_role, -1) >= SENIORITY[role]
+
+
+def may_grant(granter: Membership | None, role: str) -> bool:
+    """Whether `granter` may give `role` to someone (rules above; capabilities are checked apart)."""
+    return granter is not None and granter.is_active and role_may_grant(granter.role, role)
+
+
+def grantable_roles(granter: Membership | None) -> list[tuple[str, Any]]:
+    return [(value, label) for value, label in Role.choices if may_grant(granter, value)]
+
+
+def role_change_refusal(*, by: Membership, membership: Membership, role: str) -> str | None:
+    """Why `by` may not give `membership` the role `role`, in the reader's language, or None."""
+    from django.utils.translation import gettext as _
+
+    if membership.pk == by.pk or membership.user_id == by.user_id:
+        return _("You cannot change your own role; ask a leader of your organisation.")
+    if not may_grant(by, membership.role):
+        return _(
+            "%(person)s is more senior than you: only someone at least as senior changes their role."
+        ) % {"person": membership.user}
+    if not may_grant(by, role):
+        return grant_refusal(role)
+    return None
+
+
+def grant_refusal(role: str) -> str:
+    from django.utils.translation import gettext as _
+
+    label = Role(role).label if role in Role.values else role
+    if role in LEADERSHIP:
+        return _("Only leadership (VP Product, CPO, CTO, CEO) can grant the %(role)s role.") % {"role": label}
+    return _("Only someone whose own role is at least as senior can grant the %(role)s role.") % {
+        "role": label
+    }
+
+
+def role_matrix() -> list[tuple[Any, list[bool], list[Any]]]:
+    """Rows of (role label, [may do capability …] in the order of `capability_labels()`, [labels
+    of the roles that may grant this one])."""
     caps = list(capability_labels())
-    return [(label, [value in CAPABILITIES[cap] for cap in caps]) for value, label in Role.choices]
+    granting = CAPABILITIES[Cap.MANAGE_ORG] | CAPABILITIES[Cap.MANAGE_TEAMS]
+    return [
+        (
+            label,
+            [value in CAPABILITIES[cap] for cap in caps],
+            [lbl for v, lbl in Role.choices if v in granting and role_may_grant(v, value)],
+        )
+        for value, label in Role.choices
+    ]
 
 
 def capability_labels() -> dict[Cap, Any]:

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,14 +14,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from collab.mail import email_later
 from collab.models import Invitation, Membership, Organisation, Role, Team, TeamMember, User
+from collab.permissions import grant_refusal, may_grant, role_change_refusal
 
 INVITATION_DAYS = 14
 
 
 def user_get_or_create(*, email: str, name: str = "", password: str | None = None) -> User:
     email = email.strip().lower()
-    user = User.objects.filter(email=email).first()
+    user = User.objects.filter(email__iexact=email).order_by("id").first()
     if user is None:
         user = User.objects.create_user(email=email, name=name, password=password)
         if password is None:
@@ -41,9 +42,14 @@ def membership_add(*, org: Organisation, user: User, role: str) -> Membership:
 
 
 @transaction.atomic
-def membership_set_role(*, membership: Membership, role: str) -> Membership:
+def membership_set_role(*, membership: Membership, role: str, by: Membership) -> Membership:
+    """Give `membership` the role `role`, as `by` (who must be allowed to grant it: see
+    collab/permissions.py). Refusals are ValidationErrors on "role"."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    refusal = role_change_refusal(by=by, membership=membership, role=role)
+    if refusal:
+        raise ValidationError({"role": refusal})
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -97,7 +103,12 @@ def invitation_create(
     email = email.strip().lower()
     if team is not None and team.org_id != org.id:
         raise ValidationError({"team": _("Unknown team.")})
-    if Membership.objects.filter(org=org, user__email=email, is_active=True).exists():
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    # `by` None: the app itself (import, demo), not a person granting a role.
+    if by is not None and not may_grant(by, role):
+        raise ValidationError({"role": grant_refusal(role)})
+    if Membership.objects.filter(org=org, user__email__iexact=email, is_active=True).exists():
         raise ValidationError(
             {"email": _("%(email)s is already a member of %(org)s.") % {"email": email, "org": org.name}}
         )
@@ -116,17 +127,16 @@ def invitation_create(
     link = (base_url or settings.SITE_URL).rstrip("/") + reverse(
         "collab:invitation_accept", args=[invitation.token]
     )
-    transaction.on_commit(lambda: _send_invitation(invitation, link))
+    _send_invitation(invitation, link)
     return invitation
 
 
 def _send_invitation(invitation: Invitation, link: str) -> None:
     context = {"invitation": invitation, "link": link, "days": INVITATION_DAYS}
-    send_mail(
+    email_later(
         subject=_("You are invited to %(org)s") % {"org": invitation.org.name},
-        message=render_to_string("collab/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
+        body=render_to_string("collab/email/invitation.txt", context),
+        to=[invitation.email],
     )
 
 
@@ -145,9 +155,46 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             _("This invitation is for %(email)s; you are signed in as %(me)s.")
             % {"email": invitation.email, "me": user.email}
         )
+    _invitation_stand_in_hand_over(invitation=invitation, user=user)
     membership = membership_add(org=invitation.org, user=user, role=invitation.role)
     if invitation.team is not None:
         team_member_add(team=invitation.team, membership=membership, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
+
+
+# --- stand-ins: an invitee whose records (team roles, syncs...) exist before they accept ---------
+
+
+def invitation_stand_in_email(*, invitation: Invitation) -> str:
+    """The address of the inactive account that holds an invitee's records until they accept."""
+    return f"invitation-{invitation.pk}@stand-in.invalid"
+
+
+@transaction.atomic
+def invitation_stand_in_create(*, invitation: Invitation, name: str) -> Membership:
+    """An inactive membership, on an account that cannot sign in, named as the inviter named the
+    invitee: their records hang on it, and accepting the invitation hands it to the invitee's account.
+    Nobody's existing account is attached (nor its name shown) before they accept."""
+    user = User(email=invitation_stand_in_email(invitation=invitation), name=name, is_active=False)
+    user.set_unusable_password()
+    user.save()
+    return Membership.objects.create(org=invitation.org, user=user, role=invitation.role, is_active=False)
+
+
+def _invitation_stand_in_hand_over(*, invitation: Invitation, user: User) -> None:
+    invitations = Invitation.objects.filter(org=invitation.org, email__iexact=invitation.email)
+    addresses = [invitation_stand_in_email(invitation=other) for other in invitations]
+    stand_in = (
+        Membership.objects.filter(org=invitation.org, user__email__in=addresses)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if stand_in is None or Membership.objects.filter(org=invitation.org, user=user).exists():
+        return
+    placeholder = stand_in.user
+    stand_in.user = user
+    stand_in.save(update_fields=["user"])
+    placeholder.delete()

@@ -27,8 +27,8 @@ from collab.forms import (
 )
 from collab.http import OrgRequest
 from collab.middleware import SESSION_KEY
-from collab.models import Membership, Role
-from collab.permissions import Cap, can, capability_labels, require, role_matrix
+from collab.models import Membership
+from collab.permissions import Cap, can, capability_labels, grantable_roles, may_grant, require, role_matrix
 
 
 @login_required
@@ -59,13 +59,17 @@ def settings_view(request: OrgRequest) -> HttpResponse:
             form.save(commit=False).save(update_fields=list(OrganisationForm.Meta.fields))
             messages.success(request, _("Organisation settings saved."))
             return redirect("collab:settings")
+    me = request.membership
+    memberships = list(selectors.membership_list(org=org))
+    for m in memberships:
+        m.may_change_role = me is not None and m.user_id != me.user_id and may_grant(me, m.role)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "teams": selectors.team_list(org=org),
-        "memberships": selectors.membership_list(org=org),
+        "memberships": memberships,
         "invitations": [i for i in selectors.invitation_list(org=org) if i.is_pending],
-        "invite_form": InvitationForm(org=org),
-        "role_choices": Role.choices,
+        "invite_form": InvitationForm(org=org, by=me),
+        "role_choices": grantable_roles(me),
         "capabilities": capability_labels().values(),
         "role_matrix": role_matrix(),
     }
@@ -128,7 +132,7 @@ def team_detail(request: OrgRequest, slug: str) -> HttpResponse:
         "members": selectors.team_members(team=team),
         "member_form": member_form,
         "edit_form": edit_form,
-        "invite_form": InvitationForm(org=request.org, initial={"team": team}),
+        "invite_form": InvitationForm(org=request.org, by=request.membership, initial={"team": team}),
         "may_manage": may_manage,
     }
     return render(request, "collab/team_detail.html", context)
@@ -140,7 +144,13 @@ def membership_role(request: OrgRequest, pk: int) -> HttpResponse:
     membership = get_object_or_404(selectors.membership_list(org=request.org), pk=pk)
     form = MembershipRoleForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
-        services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+        try:
+            services.membership_set_role(
+                membership=membership, role=form.cleaned_data["role"], by=request.membership
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return render(request, "403.html", status=403)
         messages.success(request, _("Role updated."))
     return redirect("collab:settings")
 
@@ -148,7 +158,7 @@ def membership_role(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require(Cap.MANAGE_TEAMS)
 def invitation_create(request: OrgRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None, org=request.org)
+    form = InvitationForm(request.POST or None, org=request.org, by=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -183,7 +193,7 @@ def invitation_accept(request: OrgRequest, token: str) -> HttpResponse:
     invitation = selectors.pending_invitation(token=token)
     if invitation is None:
         return render(request, "collab/invitation_invalid.html", status=404)
-    existing = services.User.objects.filter(email=invitation.email).first()
+    existing = services.User.objects.filter(email__iexact=invitation.email).order_by("id").first()
     if request.user.is_authenticated:
         if request.method == "POST":
             try:

@@ -10,6 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logging import configure_structlog, init_sentry, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -52,8 +54,10 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_structlog",
     "collab",
     "delivery",
+    "productops",
     "rituals",
     "metrics",
     "integrations",
@@ -63,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "collab.input_guard.InputGuardMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,8 +104,13 @@ TEMPLATES = [
     }
 ]
 
+# Persistent connections pay off under gunicorn's few long-lived workers; the development server
+# starts a thread a request, and each would keep its own connection open (dozens during a fuzz).
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "0" if DEBUG else "60"))
 DATABASES = {
-    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(
+        os.environ["DATABASE_URL"], conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -136,6 +147,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# Lockout counts every case variant of an e-mail address as one account.
+AXES_USERNAME_CALLABLE = "collab.forms.axes_username"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
@@ -172,6 +185,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(
+    os.environ.get("EMAIL_TIMEOUT", "10")
+)  # seconds; an SMTP server that hangs never holds a worker
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rituals <rituals@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -186,7 +202,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Every task has time limits (the longest below; metrics/tasks.py and rituals/tasks.py set shorter
+# ones). A message whose worker was killed is redelivered once the visibility timeout has passed:
+# a little more than the longest task may take, and more than any countdown (at most a minute).
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 11 * 60
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 100  # pandas' memory comes back to the system with the child
+# A Redis that refuses connections or does not answer fails a publish within about two seconds
+# (the request path then falls back: metrics/services.py): socket timeouts (the 2 s read timeout
+# stays above the workers' 1 s BRPOP), and no connection retries for a publish sent with
+# retry=False (those with a retry policy keep theirs; a worker reconnects by its own settings).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 4 * 60,
+    "socket_timeout": 2,
+    "socket_connect_timeout": 1,
+    "max_retries": 0,
+}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 
@@ -217,16 +248,23 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Opt-in: covering every subdomain, or asking browsers to preload the host, cannot be undone
+    # quickly; the operator who owns the domain decides.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "INFO"), json=LOG_FORMAT == "json")
+configure_structlog()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Binding the user id would load the session and the user on every request, the presenter's
+# unchanged poll included (one query by design); the request id is what ties a request's lines.
+DJANGO_STRUCTLOG_USER_ID_FIELD = None
+SENTRY_ENABLED = init_sentry()
 
 # The public origin used in invitation e-mails and .ics feeds when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

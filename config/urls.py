@@ -5,22 +5,27 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from workspace import pages as workspace_pages
+from workspace import probes as workspace_probes
 
 urlpatterns = [
     path("", workspace_pages.home, name="home"),
     path("healthz", workspace_pages.healthz, name="healthz"),
+    path("healthz/live", workspace_probes.live, name="healthz_live"),
+    path("healthz/ready", workspace_probes.ready, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("collab.urls")),
     path("", include("rituals.urls")),
+    path("", include("productops.urls")),
     path("", include("metrics.urls")),
     path("", include("integrations.urls")),
     path("", include("delivery.urls")),
     path("", include("workspace.urls")),
 ]
 
+handler400 = "config.errors.bad_request"
 handler404 = "config.errors.not_found"
 handler403 = "config.errors.forbidden"
 handler500 = "config.errors.server_error"

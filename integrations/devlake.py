@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from delivery.api.validation import (
+    DEVLAKE_ENVIRONMENTS,
+    DEVLAKE_RESULTS,
     MAX_COMMITS,
     CommitData,
     DeploymentData,
@@ -61,38 +63,24 @@ COMMIT_FIELDS = {
     "startedDate",
     "finishedDate",
 }
-ENVIRONMENTS = {
-    "production": "production",
-    "staging": "staging",
-    "testing": "test",
-    "test": "test",
-    "development": "test",
-}
-RESULTS = {
-    "success": "success",
-    "failure": "failure",
-    "failed": "failure",
-    "error": "failure",
-    "abort": "failure",
-    "aborted": "failure",
-    "cancelled": "failure",
-    "canceled": "failure",
-}
+ENVIRONMENTS = DEVLAKE_ENVIRONMENTS
+RESULTS = DEVLAKE_RESULTS
+TEXT_MAX = 2000
 
 
 def _enum(value: Any, path: str, errors: Errors, mapping: dict[str, str], default: str) -> str | None:
     if value is None or value == "":
         return default
-    if isinstance(value, str) and value.strip().lower() in mapping:
-        return mapping[value.strip().lower()]
+    if isinstance(value, str) and value.isascii() and value.lower() in mapping:
+        return mapping[value.lower()]
     errors[path] = "must be one of (any case): " + ", ".join(sorted(k.upper() for k in mapping))
     return None
 
 
 def _optional_text(obj: dict[str, Any], name: str, path: str, errors: Errors) -> None:
     value = obj.get(name)
-    if value is not None and (not isinstance(value, str) or len(value) > 2000 or "\x00" in value):
-        errors[join(path, name)] = "must be a string of at most 2000 characters"
+    if value is not None and (not isinstance(value, str) or len(value) > TEXT_MAX or "\x00" in value):
+        errors[join(path, name)] = f"must be a string of at most {TEXT_MAX} characters, without NUL"
 
 
 def _commit(

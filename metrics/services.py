@@ -70,7 +70,17 @@ RUN_RETENTION = timedelta(days=30)
 ANALYZE_AFTER_ROWS = 10_000  # a recompute writing this many snapshots refreshes their statistics
 _LOCK_CLASS = 0x6D7472  # pg_advisory_lock(class, org id): "mtr"
 # Transient failures of Redis or the broker: the change is kept, the nightly recompute catches up.
+# A Redis that refuses connections or does not answer (the socket timeouts of config/settings.py)
+# raises redis-py's ConnectionError/TimeoutError (RedisError), kombu's OperationalError (KombuError)
+# or a socket error (OSError).
 QUEUE_ERRORS: tuple[type[BaseException], ...] = (RedisError, KombuError, OSError)
+# A run unfinished this long after it started whose organisation's lock nobody holds lost its
+# worker (a run takes the lock a moment after it is recorded); after the longest a task may take
+# (its hard time limit) plus a margin, a run still unfinished is abandoned anyway.
+ORPHANED_AFTER = timedelta(minutes=2)
+ABANDONED_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + timedelta(minutes=4)
+# A job that kills its worker each time (out of memory) is queued again this many times at most.
+MAX_REQUEUES = 3
 
 
 # --- weeks and targets ---------------------------------------------------------------------------
@@ -352,3 +362,74 @@ def _clear_queued(org_id: int) -> None:
         cache.delete(queued_key(org_id))
     except QUEUE_ERRORS as exc:
         logger.warning("metrics: could not clear the queued marker of organisation %s: %s", org_id, exc)
+
+
+# --- recomputes whose worker was lost ------------------------------------------------------------
+
+
+def recompute_runs_recover(*, now: datetime | None = None) -> list[RecomputeRun]:
+    """Beat (config/celery.py): a recompute whose worker was killed (`kill -9`, out of memory, a
+    lost machine) is marked failed, so the dashboards stop saying "recomputing since", and queued
+    again (runs are idempotent). The broker would redeliver its message only after the visibility
+    timeout. Returns the runs given up on."""
+    now = now or timezone.now()
+    candidates = RecomputeRun.objects.filter(finished_at__isnull=True, started_at__lt=now - ORPHANED_AFTER)
+    lost = [
+        run
+        for run in candidates.order_by("started_at")
+        if run.started_at < now - ABANDONED_AFTER or not _org_lock_held(run.org_id)
+    ]
+    for run in lost:
+        # Only the first to mark it requeues it (two beat ticks, or a redelivered message finishing).
+        if not RecomputeRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+            finished_at=now, ok=False, message=f"WorkerLost: no progress since {run.started_at.isoformat()}"
+        ):
+            continue
+        if _requeues(run) >= MAX_REQUEUES:
+            logger.error(
+                "metrics: recompute of organisation %s lost its worker again; not requeued", run.org_id
+            )
+            continue
+        _requeue(run)
+    return lost
+
+
+def _org_lock_held(org_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid = %s AND objid = %s AND objsubid = 2)",
+            [_LOCK_CLASS, org_id],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _requeues(run: RecomputeRun) -> int:
+    """How many runs of the same scope in a row, before this one, lost their worker."""
+    count = 0
+    same_scope = {"team_id": run.team_id} if run.team_id is not None else {"team__isnull": True}
+    earlier = RecomputeRun.objects.filter(org_id=run.org_id, started_at__lt=run.started_at, **same_scope)
+    for previous in earlier.order_by("-started_at")[:MAX_REQUEUES]:
+        if previous.ok or not previous.message.startswith("WorkerLost"):
+            break
+        count += 1
+    return count
+
+
+def _requeue(run: RecomputeRun) -> None:
+    from metrics import tasks
+
+    task, kwargs = (
+        (tasks.org_metrics_refresh, {"org_id": run.org_id})
+        if run.team_id is None
+        else (tasks.team_metrics_refresh, {"team_id": run.team_id})
+    )
+    try:
+        task.apply_async(kwargs=kwargs, retry=False)
+    except QUEUE_ERRORS as exc:  # the nightly recompute catches up
+        logger.warning("metrics: lost recompute of organisation %s not requeued: %s", run.org_id, exc)
+        return
+    _mark_queued(run.org_id)
+    logger.warning("metrics: recompute of organisation %s lost its worker; queued again", run.org_id)

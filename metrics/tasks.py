@@ -1,6 +1,7 @@
 """Thin Celery tasks: they take ids and call the services. Safe to run twice (snapshots are
 upserted under their unique constraint); late acks, so a job whose worker died runs again; only
-transient database errors are retried. After a recompute, the dashboards' default pages are
+transient database errors are retried. Each has time limits (a full recompute the longest, which
+the broker's visibility timeout exceeds: config/settings.py). After a recompute, the dashboards' default pages are
 rendered into the page cache (`warm_dashboards`), so that the first view is a cache hit."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from collab.models import Organisation, Team
@@ -20,6 +22,8 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 @shared_task(
     name="metrics.tasks.team_metrics_refresh",
+    soft_time_limit=2 * 60,
+    time_limit=3 * 60,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -36,6 +40,8 @@ def team_metrics_refresh(team_id: int) -> None:
 
 @shared_task(
     name="metrics.tasks.org_metrics_refresh",
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -50,6 +56,8 @@ def org_metrics_refresh(org_id: int) -> None:
 
 @shared_task(
     name="metrics.tasks.recompute_all_organisations",
+    soft_time_limit=60,
+    time_limit=90,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -65,7 +73,25 @@ def recompute_all_organisations() -> None:
 
 
 @shared_task(
+    name="metrics.tasks.recompute_runs_recover",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+)
+def recompute_runs_recover() -> int:
+    """Beat, every two minutes: queue again the recomputes whose worker was lost."""
+    return len(services.recompute_runs_recover())
+
+
+@shared_task(
     name="metrics.tasks.warm_dashboards",
+    soft_time_limit=2 * 60,
+    time_limit=3 * 60,
     acks_late=True,
     ignore_result=True,
     autoretry_for=TRANSIENT,

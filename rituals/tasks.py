@@ -10,6 +10,8 @@ from rituals.syncs import services
 
 @shared_task(
     name="rituals.tasks.close_stale_syncs",
+    soft_time_limit=60,
+    time_limit=90,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,

@@ -185,3 +185,14 @@ def browser_login(page: Any, live_server: Any, membership: Any, password: str = 
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture
+def celery_eager() -> Iterator[None]:
+    """Run tasks sent during the test inline (e-mail goes through Celery; tests read mail.outbox)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -9,6 +10,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.db.utils import Error as DatabaseError
+
+logger = logging.getLogger(__name__)
 
 
 def check_database() -> dict[str, Any]:
@@ -53,3 +56,18 @@ def health_report() -> dict[str, Any]:
         check_celery() if checks["redis"]["ok"] else {"ok": False, "workers": 0, "error": "redis is down"}
     )
     return {"status": "ok" if all(c["ok"] for c in checks.values()) else "fail", "checks": checks}
+
+
+def public_report(report: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may read: the overall status and ok/failing per component. Error texts name hosts,
+    ports and versions; they are for staff and the logs."""
+    return {
+        "status": report["status"],
+        "checks": {name: {"ok": check["ok"]} for name, check in report["checks"].items()},
+    }
+
+
+def log_failures(report: dict[str, Any]) -> None:
+    for name, check in report["checks"].items():
+        if not check["ok"]:
+            logger.warning("health check %s failing: %s", name, check.get("error", ""))

@@ -8,6 +8,7 @@ metric refresh of the organisation is asked for after the commit when the metric
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -20,6 +21,7 @@ from collab.models import (
     AlignmentSession,
     Feature,
     GlossaryTerm,
+    Invitation,
     KeyResult,
     Membership,
     Objective,
@@ -31,6 +33,7 @@ from collab.models import (
     TeamMember,
     User,
 )
+from collab.services import invitation_create, invitation_stand_in_create
 from collab.signals import records_changed_later
 from delivery.models import Commit, Deployment, Incident
 from workspace.bulk import BATCH_SIZE, bulk, copy_rows
@@ -39,7 +42,7 @@ from workspace.common import as_float, parse_optional_timestamp, parse_timestamp
 from workspace.rituals_loader import load_rituals
 from workspace.validation import WorkspaceError, validate_workspace
 
-__all__ = ["WorkspaceImportError", "check_workspace", "import_workspace"]
+__all__ = ["WorkspaceImportError", "check_workspace", "import_workspace", "invited_count"]
 
 
 class WorkspaceImportError(Exception):
@@ -62,14 +65,27 @@ def check_workspace(doc: object) -> list[WorkspaceError]:
     return sorted(errors, key=lambda error: document_order(doc, error.path))
 
 
-def import_workspace(doc: dict[str, Any]) -> Organisation:
-    """Create the document's organisation with all its records, or raise ``WorkspaceImportError``."""
+def import_workspace(
+    doc: dict[str, Any],
+    *,
+    uploader: User | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Organisation:
+    """Create the document's organisation with all its records, or raise ``WorkspaceImportError``.
+
+    Never attaches an account that exists already (except ``uploader``'s, who asked for it): such a
+    person gets an invitation, and a stand-in holds their records until they accept
+    (``invited_count`` tells how many). ``progress`` is told "validation", then "loading"."""
+    if progress is not None:
+        progress("validation")
     errors = check_workspace(doc)
     if errors:
         raise WorkspaceImportError(errors)
+    if progress is not None:
+        progress("loading")
     try:
         with transaction.atomic():
-            org = _Loader(doc).load()
+            org = _Loader(doc, uploader=uploader).load()
             records_changed_later(sender=Organisation, org_id=org.id)
     except IntegrityError as exc:
         # Another import took the slug between the check and the insert.
@@ -82,12 +98,18 @@ def import_workspace(doc: dict[str, Any]) -> Organisation:
     return org
 
 
+def invited_count(org: Organisation) -> int:
+    """How many people an import invited rather than added (they already had an account)."""
+    return Invitation.objects.filter(org=org).count()
+
+
 class _Loader:
     """Writes one validated document. Lookups by key/slug/email are dicts built from the rows just
     created, so no list costs a query per row."""
 
-    def __init__(self, doc: dict[str, Any]) -> None:
+    def __init__(self, doc: dict[str, Any], *, uploader: User | None = None) -> None:
         self.doc = doc
+        self.uploader = uploader
 
     def load(self) -> Organisation:
         self.load_organisation()
@@ -126,30 +148,43 @@ class _Loader:
                 email_lower__in=list(by_email)
             )
         }
-        new_users = [
-            User(email=email, name=person["name"], password=make_password(None))
-            for email, person in by_email.items()
-            if email not in existing
-        ]
-        if new_users:
-            # ignore_conflicts: someone created the same account meanwhile; it is read back below.
-            User.objects.bulk_create(new_users, batch_size=BATCH_SIZE, ignore_conflicts=True)
-            fresh = User.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower__in=[user.email for user in new_users]
+        # Only accounts this import creates are attached (and the uploader's own, who asked for it).
+        # Someone who already has an account is invited: their records hang on a stand-in named as
+        # the document names them until they accept; their account and its name stay untouched.
+        users = {
+            email: user
+            for email, user in existing.items()
+            if self.uploader is not None and user.pk == self.uploader.pk
+        }
+        passwords = {email: make_password(None) for email in by_email if email not in existing}
+        if passwords:
+            # ignore_conflicts: someone created the same account meanwhile; it is read back below,
+            # told apart from ours by its password (each unusable one is random), and invited.
+            User.objects.bulk_create(
+                [
+                    User(email=email, name=by_email[email]["name"], password=pw)
+                    for email, pw in passwords.items()
+                ],
+                batch_size=BATCH_SIZE,
+                ignore_conflicts=True,
             )
-            existing.update({user.email.lower(): user for user in fresh})
-        # Someone already known keeps their account; a blank name is filled from the document.
-        unnamed = [user for email, user in existing.items() if not user.name and by_email[email]["name"]]
-        for user in unnamed:
-            user.name = by_email[user.email.lower()]["name"]
-        if unnamed:
-            User.objects.bulk_update(unnamed, ["name"], batch_size=BATCH_SIZE)
+            fresh = User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=list(passwords))
+            users.update(
+                {user.email.lower(): user for user in fresh if user.password == passwords[user.email.lower()]}
+            )
         memberships = [
-            Membership(org=self.org, user=existing[email], role=person["role"])
+            Membership(org=self.org, user=users[email], role=person["role"])
             for email, person in by_email.items()
+            if email in users
         ]
         bulk(Membership, memberships)
         self.people: dict[str, Membership] = {m.user.email.lower(): m for m in memberships}
+        for email, person in by_email.items():
+            if email not in users:
+                invitation = invitation_create(
+                    org=self.org, email=email, role=person["role"], team=None, by=None
+                )
+                self.people[email] = invitation_stand_in_create(invitation=invitation, name=person["name"])
 
     def person(self, email: str | None) -> Membership | None:
         return None if email is None else self.people[email.strip().lower()]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from collab import selectors
 from collab.http import OrgRequest
-from workspace.health import health_report
+from workspace.health import health_report, log_failures, public_report
 from workspace.home import home_agenda
 
 
@@ -28,4 +28,8 @@ def home(request: OrgRequest) -> HttpResponse:
 @require_GET
 def healthz(request: OrgRequest) -> JsonResponse:
     report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    log_failures(report)
+    status = 200 if report["status"] == "ok" else 503
+    if not (request.user.is_authenticated and request.user.is_staff):
+        report = public_report(report)
+    return JsonResponse(report, status=status)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/workspace/", views.workspace_page, name="workspace"),
     path("settings/workspace/export/", views.workspace_export, name="workspace_export"),
     path("settings/workspace/import/", views.workspace_import, name="workspace_import"),
+    path("settings/workspace/import/<uuid:job_id>/", views.import_job, name="import_job"),
 ]

@@ -71,8 +71,22 @@ def load_workspace_json(text: str | bytes) -> tuple[dict[str, Any] | None, list[
         except UnicodeDecodeError as exc:
             return None, [WorkspaceError("$", f"is not UTF-8 text (invalid byte at offset {exc.start})")]
     text = text.removeprefix("\ufeff")
+    duplicates: dict[int, list[str]] = {}
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            twice: list[str] = []
+            for key, _value in pairs:
+                if key in seen and key not in twice:
+                    twice.append(key)
+                seen.add(key)
+            duplicates[id(obj)] = twice
+        return obj
+
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         return None, [
             WorkspaceError("$", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
@@ -85,7 +99,56 @@ def load_workspace_json(text: str | bytes) -> tuple[dict[str, Any] | None, list[
         return None, [WorkspaceError("$", "invalid JSON: nested too deeply")]
     if not isinstance(doc, dict):
         return None, [WorkspaceError("$", "must be an object")]
+    if duplicates or _MAYBE_SURROGATE.search(text):
+        errors = _text_errors(doc, duplicates)
+        if errors:
+            return None, errors
     return doc, []
+
+
+# A JSON escape of a UTF-16 surrogate, or a surrogate itself: the document may hold a lone one.
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every lone surrogate written as its JSON escape, so it can be shown."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _text_errors(doc: dict[str, Any], duplicates: dict[int, list[str]]) -> list[WorkspaceError]:
+    """Keys given twice in one object, and strings holding a lone surrogate (not Unicode text: the
+    database and every page would refuse it), in document order. Iterative: as deep as the parser."""
+    errors: list[WorkspaceError] = []
+    stack: list[tuple[object, Loc]] = [(doc, ())]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, dict):
+            for key in duplicates.get(id(node), []):
+                shown = (*loc, _escaped(key)) if _SURROGATE.search(key) else (*loc, key)
+                errors.append(WorkspaceError(_format_path(shown), "is given more than once in the object"))
+            children: list[tuple[object, Loc]] = []
+            for key, value in node.items():
+                if _SURROGATE.search(key):
+                    errors.append(
+                        WorkspaceError(
+                            _format_path(loc),
+                            f'has a key with a lone surrogate ("{_escaped(key)}"), which is not Unicode text',
+                        )
+                    )
+                    continue
+                children.append((value, (*loc, key)))
+            stack.extend(reversed(children))
+        elif isinstance(node, list):
+            stack.extend(reversed([(value, (*loc, index)) for index, value in enumerate(node)]))
+        elif isinstance(node, str) and (match := _SURROGATE.search(node)):
+            surrogate = _escaped(match.group())
+            errors.append(
+                WorkspaceError(
+                    _format_path(loc), f"contains a lone surrogate ({surrogate}), which is not Unicode text"
+                )
+            )
+    return errors
 
 
 # --- JSON parsing helpers -------------------------------------------------------------------------

@@ -19,7 +19,9 @@ from collab.features.specfields import (
     INVEST_FIELDS,
     INVEST_ITEMS,
     INVEST_KEYS,
+    ROW_TEXT_MAX,
     SOLUTION_FIELDS,
+    SPEC_TEXT_MAX,
     normalise,
 )
 from collab.models import AlignmentSession, Membership, Spec, SpecRevision
@@ -27,6 +29,7 @@ from collab.models import AlignmentSession, Membership, Spec, SpecRevision
 PHASES = ("context", "solution", "invest")
 PHASE_FIELDS = {"context": CONTEXT_FIELDS, "solution": SOLUTION_FIELDS, "invest": INVEST_FIELDS}
 BASE_SALT = "collab.features.spec-base"
+EARLIEST_YEAR = 2000
 
 
 class ContextForm(forms.Form):
@@ -39,6 +42,7 @@ class ContextForm(forms.Form):
     business_driver_description = forms.CharField(
         label=_("Why it matters"),
         required=False,
+        max_length=SPEC_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     expected_impact = forms.CharField(
@@ -55,15 +59,20 @@ class SolutionForm(forms.Form):
     user_journey = forms.CharField(
         label=_("User journey"),
         required=False,
+        max_length=SPEC_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Presented by the PM: who does what, step by step."),
     )
     business_value = forms.CharField(
-        label=_("Business value"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Business value"),
+        required=False,
+        max_length=SPEC_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     solution = forms.CharField(
         label=_("Co-created solution"),
         required=False,
+        max_length=SPEC_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Written together once an option is chosen."),
     )
@@ -93,22 +102,27 @@ class _RowForm(forms.Form):
 
 class ConstraintForm(_RowForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=CONSTRAINT_KINDS, required=False)
-    description = forms.CharField(label=_("Constraint"), required=False, max_length=500)
+    description = forms.CharField(
+        label=_("Constraint"), required=False, max_length=ROW_TEXT_MAX["description"]
+    )
     content_fields = ("description",)
 
 
 class CriterionForm(_RowForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=CRITERION_KINDS, required=False)
-    metric = forms.CharField(label=_("Metric"), required=False, max_length=200)
-    target = forms.CharField(label=_("Target"), required=False, max_length=200)
+    metric = forms.CharField(label=_("Metric"), required=False, max_length=ROW_TEXT_MAX["metric"])
+    target = forms.CharField(label=_("Target"), required=False, max_length=ROW_TEXT_MAX["target"])
     content_fields = ("metric", "target")
     required_when_filled = ("metric",)
 
 
 class OptionForm(_RowForm):
-    title = forms.CharField(label=_("Option"), required=False, max_length=200)
+    title = forms.CharField(label=_("Option"), required=False, max_length=ROW_TEXT_MAX["title"])
     tradeoffs = forms.CharField(
-        label=_("Trade-offs"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Trade-offs"),
+        required=False,
+        max_length=ROW_TEXT_MAX["tradeoffs"],
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     chosen = forms.BooleanField(label=_("Chosen"), required=False)
     content_fields = ("title", "tradeoffs")
@@ -337,3 +351,12 @@ class SessionRecordForm(SessionEndForm):
     )
 
     field_order = ("held_at", "phase", "duration_minutes", "attendees", "outcome", "notes")
+
+    def clean_held_at(self) -> Any:
+        value = self.cleaned_data["held_at"]
+        # Far from the ends of the calendar, where converting to UTC overflows in PostgreSQL.
+        if value is not None and value.year < EARLIEST_YEAR:
+            raise forms.ValidationError(
+                _("Enter a date after the year %(first)s.") % {"first": EARLIEST_YEAR}
+            )
+        return value

@@ -349,7 +349,7 @@ def spec_session_record_view(request: OrgRequest, key: str) -> HttpResponse:
 def spec_history(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     spec = spec_for_feature(feature=feature)
-    revisions = [(r, changes_diff(r.changes)) for r in selectors.spec_revisions(spec=spec)]
+    revisions = [(r, changes_diff(r.changes, r.diff)) for r in selectors.spec_revisions(spec=spec)]
     return render(
         request,
         "collab/features/spec_history.html",

@@ -42,6 +42,20 @@ SOLUTION_FIELDS = ("user_journey", "business_value", "options", "solution")
 INVEST_FIELDS = ("invest",)
 SPEC_FIELDS = CONTEXT_FIELDS + SOLUTION_FIELDS + INVEST_FIELDS
 LIST_FIELDS = ("technical_constraints", "success_criteria", "options")
+# Free text, shown (and diffed) as typed.
+TEXT_FIELDS = ("business_driver_description", "expected_impact", "user_journey", "business_value", "solution")
+
+# Size limits: a spec is read in a meeting; 20,000 characters is some ten pages. They also bound the
+# work of a diff (see diff.py).
+SPEC_TEXT_MAX = 20_000
+TEXT_MAX: dict[str, int] = {name: SPEC_TEXT_MAX for name in TEXT_FIELDS} | {"expected_impact": 300}
+ROW_TEXT_MAX: dict[str, int] = {
+    "description": 500,
+    "metric": 200,
+    "target": 200,
+    "title": 200,
+    "tradeoffs": 2_000,
+}
 
 FIELD_KIND: dict[str, str] = {
     "business_driver_kind": REWORK,
@@ -134,6 +148,23 @@ def normalise(name: str, value: Any) -> Any:
             return None
         return {key: bool(value.get(key)) for key in INVEST_KEYS}
     return _clean_str(value).replace("\r\n", "\n")
+
+
+def too_long(name: str, value: Any) -> str | None:
+    """Why a normalised field value is refused for its size, or None."""
+    if name in TEXT_MAX and len(value or "") > TEXT_MAX[name]:
+        return str(
+            _("Keep this under %(max)s characters (it has %(n)s).") % {"max": TEXT_MAX[name], "n": len(value)}
+        )
+    if name in LIST_FIELDS:
+        for row in value or []:
+            for key, limit in ROW_TEXT_MAX.items():
+                if len(str(row.get(key) or "")) > limit:
+                    return str(
+                        _("Keep each row of “%(field)s” under %(max)s characters.")
+                        % {"field": field_label(name), "max": limit}
+                    )
+    return None
 
 
 def spec_values(spec: Spec) -> dict[str, Any]:

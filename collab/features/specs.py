@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from collab.features.diff import stored_diff
 from collab.features.specfields import (
     CLARIFICATION,
     REWORK,
@@ -27,6 +28,7 @@ from collab.features.specfields import (
     normalise,
     propose_kind,
     spec_values,
+    too_long,
 )
 from collab.models import AlignmentSession, Feature, Membership, SessionAttendance, Spec, SpecRevision
 from collab.signals import records_changed_later
@@ -80,6 +82,9 @@ def _changed(spec: Spec, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _check_values(changes: dict[str, dict[str, Any]]) -> None:
+    sizes = {name: error for name, change in changes.items() if (error := too_long(name, change["new"]))}
+    if sizes:
+        raise ValidationError(sizes)
     if "options" in changes:
         chosen = sum(1 for option in changes["options"]["new"] if option["chosen"])
         if chosen > 1:
@@ -191,6 +196,7 @@ def spec_revise(
         fields=list(changes),
         reason=reason,
         changes=changes,
+        diff=stored_diff(changes),
         version=spec.version,
     )
     records_changed_later(sender=Spec, org_id=spec.feature.org_id, team_id=spec.feature.team_id)

@@ -5,8 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from delivery.api.csv_format import COLUMNS
+from delivery.api.http import PROBLEM_TYPE
 from delivery.api.openapi import devlake_mapping, openapi_document
+from delivery.api.validation import (
+    BOUND_PATTERN,
+    KEY_PATTERN,
+    SHA_PATTERN,
+    SLUG_PATTERN,
+    TEXT_PATTERN,
+    TIMESTAMP_PATTERN,
+)
 
 METHOD_ORDER = ("get", "post", "patch", "put", "delete")
 PATH_EXAMPLES = {"{key}": "D-1001", "{connectionId}": "1"}
@@ -37,14 +48,38 @@ def _type_label(schema: dict[str, Any]) -> str:
     return label
 
 
+def _pattern_label(pattern: str) -> str:
+    """The documented patterns in words (the raw expression is in the OpenAPI document)."""
+    labels = {
+        TIMESTAMP_PATTERN: _("YYYY-MM-DDThh:mm:ss[.ffffff] with Z or ±hh:mm, years 1970–2099"),
+        BOUND_PATTERN: _("a date YYYY-MM-DD or a timestamp with Z or ±hh:mm, years 1970–2099"),
+        SLUG_PATTERN: _("letters, digits, '-' and '_'"),
+        KEY_PATTERN: _("no '/', no control characters, no leading or trailing spaces"),
+        TEXT_PATTERN: _("one line, no control characters, not only spaces"),
+        SHA_PATTERN: _("hexadecimal, 7 to 64 characters"),
+    }
+    if pattern in labels:
+        return labels[pattern]
+    if pattern.startswith("^(?:|[") or pattern.startswith("^(?:["):
+        return _("any case")
+    return _("pattern %(pattern)s") % {"pattern": pattern}
+
+
 def _constraints(schema: dict[str, Any]) -> str:
     parts = []
     if "pattern" in schema:
-        parts.append(f"pattern {schema['pattern']}")
+        parts.append(_pattern_label(schema["pattern"]))
     for name, label in (("minLength", "≥"), ("maxLength", "≤"), ("maxItems", "≤"), ("minItems", "≥")):
         if name in schema:
-            unit = "items" if "Items" in name else "chars"
+            unit = _("items") if "Items" in name else _("chars")
             parts.append(f"{label} {schema[name]} {unit}")
+    for name, label in (("minimum", "≥"), ("maximum", "≤")):
+        if name in schema:
+            parts.append(f"{label} {schema[name]}")
+    if schema.get("uniqueItems"):
+        parts.append(_("each once"))
+    if isinstance(schema.get("type"), list) and "null" in schema["type"]:
+        parts.append(_("null = absent"))
     return ", ".join(parts)
 
 
@@ -121,6 +156,7 @@ def _endpoint(
                 "in": p["in"],
                 "required": p.get("required", False),
                 "type": _type_label(p.get("schema", {})),
+                "constraints": _constraints(_resolve(document, p.get("schema", {}))),
                 "description": p.get("description", ""),
             }
             for p in params
@@ -149,9 +185,7 @@ def docs_context(*, base_url: str) -> dict[str, Any]:
         {
             "status": name.removeprefix("E"),
             "description": response["description"],
-            "example": json.dumps(
-                response["content"]["application/json"]["example"], indent=2, ensure_ascii=False
-            ),
+            "example": json.dumps(response["content"][PROBLEM_TYPE]["example"], indent=2, ensure_ascii=False),
         }
         for name, response in document["components"]["responses"].items()
     ]

@@ -1,6 +1,8 @@
 """The JSON API's plumbing: method check, token, content type, body size, JSON decoding, errors.
 
-Everything a caller can send ends as JSON: `{"error": "...", "details": {"field.path": "reason"}}`.
+Everything a caller can send ends as JSON. Errors are RFC 9457 problem details
+(`application/problem+json`: type, title, status, detail) that keep our own members too:
+`{"error": "...", "details": {"field.path": "reason"}}`.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -34,10 +37,28 @@ def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | Non
     return response
 
 
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem_body(status: int, message: str, details: dict[str, str]) -> dict[str, Any]:
+    """RFC 9457 members (`type` about:blank: the status says it all) plus `error` and `details`."""
+    reasons = "; ".join(f"{name}: {reason}" for name, reason in details.items())
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": f"{message} ({reasons})" if reasons else message,
+        "error": message,
+        "details": details,
+    }
+
+
 def error_response(error: ApiError) -> JsonResponse:
-    return json_response(
-        {"error": error.message, "details": error.details}, status=error.status, headers=error.headers
+    response = json_response(
+        problem_body(error.status, error.message, error.details), status=error.status, headers=error.headers
     )
+    response["Content-Type"] = PROBLEM_TYPE
+    return response
 
 
 def api_view(*methods: str) -> Callable[[ApiHandler], Callable[..., HttpResponse]]:

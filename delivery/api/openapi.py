@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from delivery.api.http import MAX_BODY_BYTES
+from delivery.api.http import MAX_BODY_BYTES, PROBLEM_TYPE, problem_body
 from delivery.api.openapi_schemas import (
     DEPLOYMENT_EXAMPLE,
     DEPLOYMENT_OUT,
@@ -18,19 +18,26 @@ from delivery.api.openapi_schemas import (
     INCIDENT_EXAMPLE,
     INCIDENT_OUT,
     INCIDENT_PATCH_EXAMPLE,
+    KEY,
     REF,
+    SLUG,
     devlake_mapping,
     schemas,
 )
-from delivery.api.validation import ENVIRONMENTS, KEY_MAX, RESULTS
+from delivery.api.validation import BOUND_PATTERN, ENVIRONMENTS, RESULTS
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
+MAX_PAGE = 100_000
+MAX_PAGE_SIZE = 200
+PAGE_SIZE = 50
 
 
-def _error_response(description: str, example: dict[str, Any]) -> dict[str, Any]:
+def _error_response(description: str, status: int, error: str, details: dict[str, str]) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": REF + "Error"}, "example": example}},
+        "content": {
+            PROBLEM_TYPE: {"schema": {"$ref": REF + "Error"}, "example": problem_body(status, error, details)}
+        },
     }
 
 
@@ -56,17 +63,18 @@ def _errors(*codes: str) -> dict[str, Any]:
 
 
 def _list_params(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    bound = {"type": "string", "pattern": BOUND_PATTERN, "examples": ["2026-03-02", "2026-03-02T14:05:00Z"]}
     return [
         {
             "name": "team",
             "in": "query",
-            "schema": {"type": "string"},
-            "description": _("Only this team (slug)."),
+            "schema": SLUG,
+            "description": _("Only this team (slug of a team of the token's organisation)."),
         },
         {
             "name": "from",
             "in": "query",
-            "schema": {"type": "string"},
+            "schema": bound,
             "description": _(
                 "From this moment: a timestamp with offset, or a date (midnight in the organisation's time zone)."
             ),
@@ -74,23 +82,41 @@ def _list_params(*extra: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "name": "to",
             "in": "query",
-            "schema": {"type": "string"},
+            "schema": bound,
             "description": _("Before this moment; a date includes its whole day."),
         },
         *extra,
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {
+            "name": "page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+            "description": _("Past the last page, results is empty."),
+        },
         {
             "name": "page_size",
             "in": "query",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE},
         },
     ]
 
 
 def _paths() -> dict[str, Any]:
     idem = {"$ref": "#/components/parameters/IdempotencyKey"}
-    key_param = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    key_param = {
+        "name": "key",
+        "in": "path",
+        "required": True,
+        "schema": KEY,
+        "description": _("The record's key; 404 when no record of the organisation has it."),
+    }
+    team_param = {
+        "name": "team",
+        "in": "query",
+        "schema": SLUG,
+        "description": _("Team slug, unless the body has a team field."),
+    }
     write_errors = _errors("400", "401", "405", "409", "413", "415")
+    read_errors = _errors("400", "401", "405")
     created = _("Created. The body is the stored record.")
     replayed = _(
         "Replay of an earlier request with the same key and body: the original body, with the header Idempotent-Replayed: true."
@@ -111,14 +137,16 @@ def _paths() -> dict[str, Any]:
                 ),
                 "responses": {
                     "200": _ok("DeploymentPage", _("A page of deployments.")),
-                    **_errors("400", "401"),
+                    **read_errors,
                 },
             },
             "post": {
                 "operationId": "createDeployment",
                 "summary": _("Record a deployment"),
                 "description": _(
-                    "Idempotent by the caller's key (Idempotency-Key header, or the key field): the same key with the same body returns the original response; with another body, 409."
+                    "Idempotent by the caller's key (Idempotency-Key header, or the key field): the same key with the same body returns the original response; with another body, 409. "
+                    "When both are sent, the header and the key field must be equal (else 400). "
+                    "The team and the features must exist in the token's organisation (else 400)."
                 ),
                 "parameters": [idem],
                 "requestBody": _json_body("DeploymentInput", DEPLOYMENT_EXAMPLE),
@@ -134,7 +162,11 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getDeployment",
                 "summary": _("Read a deployment"),
                 "parameters": [key_param],
-                "responses": {"200": _ok("Deployment", _("The deployment.")), **_errors("401", "404")},
+                "responses": {
+                    "200": _ok("Deployment", _("The deployment.")),
+                    **read_errors,
+                    **_errors("404"),
+                },
             }
         },
         "/api/v1/incidents": {
@@ -152,12 +184,14 @@ def _paths() -> dict[str, Any]:
                         "description": _("true: unresolved only; false: resolved only."),
                     }
                 ),
-                "responses": {"200": _ok("IncidentPage", _("A page of incidents.")), **_errors("400", "401")},
+                "responses": {"200": _ok("IncidentPage", _("A page of incidents.")), **read_errors},
             },
             "post": {
                 "operationId": "createIncident",
                 "summary": _("Record an incident"),
-                "description": _("Same idempotency rules as deployments."),
+                "description": _(
+                    "Same idempotency rules as deployments. resolved_at must not be before started_at, and the team and deployment must exist in the token's organisation (else 400)."
+                ),
                 "parameters": [idem],
                 "requestBody": _json_body("IncidentInput", INCIDENT_EXAMPLE),
                 "responses": {
@@ -172,12 +206,18 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getIncident",
                 "summary": _("Read an incident"),
                 "parameters": [key_param],
-                "responses": {"200": _ok("Incident", _("The incident.")), **_errors("401", "404")},
+                "responses": {
+                    "200": _ok("Incident", _("The incident.")),
+                    **read_errors,
+                    **_errors("404"),
+                },
             },
             "patch": {
                 "operationId": "updateIncident",
                 "summary": _("Resolve or rename an incident"),
-                "description": _("Sets resolved_at (null reopens it) and/or title."),
+                "description": _(
+                    "Sets resolved_at (null reopens it) and/or title. resolved_at must not be before the incident's started_at: 400 with details.resolved_at."
+                ),
                 "parameters": [key_param],
                 "requestBody": _json_body("IncidentPatch", INCIDENT_PATCH_EXAMPLE),
                 "responses": {
@@ -191,16 +231,10 @@ def _paths() -> dict[str, Any]:
                 "operationId": "createDevLakeDeployment",
                 "summary": _("Record a deployment sent in DevLake's webhook format"),
                 "description": _(
-                    "For CI scripts written for Apache DevLake's webhook plugin. Idempotent by DevLake's id. Also accepts bodies sent as application/x-www-form-urlencoded or text/plain (what curl -d sends), as DevLake does."
+                    "For CI scripts written for Apache DevLake's webhook plugin. Idempotent by DevLake's id. Also accepts bodies sent as application/x-www-form-urlencoded or text/plain (what curl -d sends), as DevLake does. "
+                    "finishedDate must not be before startedDate, a team field must equal the team parameter, and the team and features must exist in the token's organisation (else 400)."
                 ),
-                "parameters": [
-                    {
-                        "name": "team",
-                        "in": "query",
-                        "schema": {"type": "string"},
-                        "description": _("Team slug, unless the body has a team field."),
-                    }
-                ],
+                "parameters": [team_param],
                 "requestBody": _json_body("DevLakeDeployment", DEVLAKE_EXAMPLE),
                 "responses": {
                     "201": _ok("Deployment", created),
@@ -217,14 +251,23 @@ def _paths() -> dict[str, Any]:
                     "The same as /api/v1/devlake/deployments, at the path DevLake scripts already call. The connection id is ignored: the token decides the organisation."
                 ),
                 "parameters": [
-                    {"name": "connectionId", "in": "path", "required": True, "schema": {"type": "integer"}},
-                    {"name": "team", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "connectionId",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 0},
+                        "description": _(
+                            "DevLake's connection id, digits only (any other path answers 404)."
+                        ),
+                    },
+                    team_param,
                 ],
                 "requestBody": _json_body("DevLakeDeployment", DEVLAKE_EXAMPLE),
                 "responses": {
                     "201": _ok("Deployment", created),
                     "200": _ok("Deployment", replayed),
                     **write_errors,
+                    **_errors("404"),
                 },
             }
         },
@@ -237,7 +280,8 @@ def _paths() -> dict[str, Any]:
                     "200": {
                         "description": _("The OpenAPI 3.1 document."),
                         "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
+                    },
+                    **_errors("400", "405"),
                 },
             }
         },
@@ -248,48 +292,50 @@ def _responses() -> dict[str, Any]:
     return {
         "E400": _error_response(
             _(
-                "Bad input: malformed JSON, not an object, missing or unknown fields, wrong types or values, timestamps without offset, unknown team, feature or deployment."
+                "Bad input: malformed JSON, not an object, missing or unknown fields, wrong types or values, timestamps without offset, unknown query parameters, unknown team, feature or deployment, a rule across fields (see the operation), NUL bytes or lone surrogates anywhere in the request."
             ),
+            400,
+            "invalid input",
             {
-                "error": "invalid input",
-                "details": {
-                    "finished_at": "needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)",
-                    "commits.0.sha": "must be a hexadecimal commit sha of 7 to 64 characters",
-                },
+                "finished_at": "needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)",
+                "commits.0.sha": "must be a hexadecimal commit sha of 7 to 64 characters",
             },
         ),
         "E401": _error_response(
             _("Missing, unknown or revoked token."),
-            {
-                "error": "token revoked",
-                "details": {"Authorization": "this token was revoked; create a new one in settings"},
-            },
+            401,
+            "token revoked",
+            {"Authorization": "this token was revoked; create a new one in settings"},
         ),
         "E404": _error_response(
-            _("No such record in the token's organisation."),
-            {"error": "not found", "details": {"key": "no incident 'INC-9'"}},
+            _("No such record in the token's organisation, or no such path."),
+            404,
+            "not found",
+            {"key": "no incident 'INC-9'"},
         ),
         "E405": _error_response(
             _("Wrong method; the Allow header lists the right ones."),
-            {"error": "method not allowed", "details": {"method": "PUT is not allowed here; use GET, POST"}},
+            405,
+            "method not allowed",
+            {"method": "PUT is not allowed here; use GET, POST"},
         ),
         "E409": _error_response(
             _("The key was already used with another body, or by another record."),
-            {
-                "error": "idempotency key reused with a different body",
-                "details": {"Idempotency-Key": "'D-1001' was already used with another body; use a new key"},
-            },
+            409,
+            "idempotency key reused with a different body",
+            {"Idempotency-Key": "'D-1001' was already used with another body; use a new key"},
         ),
         "E413": _error_response(
             _("Body larger than %(n)s bytes.") % {"n": MAX_BODY_BYTES},
-            {"error": "body too large", "details": {"body": f"must be at most {MAX_BODY_BYTES} bytes"}},
+            413,
+            "body too large",
+            {"body": f"must be at most {MAX_BODY_BYTES} bytes"},
         ),
         "E415": _error_response(
             _("The body must be application/json in UTF-8."),
-            {
-                "error": "unsupported content type",
-                "details": {"Content-Type": "must be application/json, not 'text/csv'"},
-            },
+            415,
+            "unsupported content type",
+            {"Content-Type": "must be application/json, not 'text/csv'"},
         ),
     }
 
@@ -303,7 +349,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
             "description": _(
                 "Send deployments and incidents from CI and on-call tools so DORA metrics stay current. "
                 "Authenticate with an organisation's API token (Settings → API tokens): "
-                'Authorization: Bearer <token>. Every error is JSON: {"error", "details": {field path: reason}}. '
+                "Authorization: Bearer <token>. Every error, 404 and 405 included, is application/problem+json (RFC 9457): "
+                '{"type", "title", "status", "detail", "error", "details": {field path: reason}}. '
                 "Timestamps are ISO 8601 with a UTC offset; responses give them in UTC. "
                 "Past records can also be imported as CSV (Settings → Import a CSV)."
             ),
@@ -324,7 +371,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "maxLength": KEY_MAX},
+                    "schema": KEY,
                     "description": _(
                         "Your key for this record; retries with the same key and body are replayed, not duplicated. Must equal the body's key when both are sent."
                     ),

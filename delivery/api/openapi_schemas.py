@@ -7,10 +7,51 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from delivery.api.validation import ENVIRONMENTS, KEY_MAX, MAX_COMMITS, MAX_FEATURES, RESULTS, TITLE_MAX
+from delivery.api.validation import (
+    DEVLAKE_ENVIRONMENTS,
+    DEVLAKE_RESULTS,
+    ENVIRONMENTS,
+    KEY_MAX,
+    KEY_PATTERN,
+    MAX_COMMITS,
+    MAX_FEATURES,
+    RESULTS,
+    SHA_PATTERN,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    TEXT_PATTERN,
+    TIMESTAMP_PATTERN,
+    TITLE_MAX,
+    any_case_pattern,
+)
 
 REF = "#/components/schemas/"
 TIMESTAMP_EXAMPLE = "2026-03-02T14:05:00+01:00"
+DEVLAKE_TEXT_MAX = 2000
+# What the API checks, as JSON Schema (the patterns are the ones validation.py matches with).
+TIMESTAMP = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": TIMESTAMP_PATTERN,
+    "examples": [TIMESTAMP_EXAMPLE],
+}
+SLUG = {"type": "string", "minLength": 1, "maxLength": SLUG_MAX, "pattern": SLUG_PATTERN}
+KEY = {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": KEY_PATTERN}
+SHA = {"type": "string", "pattern": SHA_PATTERN}
+OUT_TIMESTAMP = {"type": "string", "format": "date-time"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field the API also takes as null (null is the same as absent)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def feature_keys(limit: int = MAX_FEATURES) -> dict[str, Any]:
+    return {"type": "array", "maxItems": limit, "uniqueItems": True, "items": KEY}
+
+
+def devlake_text() -> dict[str, Any]:
+    return {"type": ["string", "null"], "maxLength": DEVLAKE_TEXT_MAX, "pattern": "^[^\\x00]*$"}
 
 
 def devlake_mapping() -> list[dict[str, str]]:
@@ -77,18 +118,19 @@ def devlake_mapping() -> list[dict[str, str]]:
 
 
 def schemas() -> dict[str, Any]:
-    timestamp = {"type": "string", "format": "date-time", "examples": [TIMESTAMP_EXAMPLE]}
-    key = {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": "^[^/\\s](?:[^/]*[^/\\s])?$"}
-    nullable_ts = {"type": ["string", "null"], "format": "date-time"}
+    timestamp = TIMESTAMP
+    key = KEY
+    nullable_ts = nullable(TIMESTAMP)
     commit = {
         "type": "object",
         "additionalProperties": False,
         "required": ["sha", "authored_at"],
         "properties": {
             "sha": {
-                "type": "string",
-                "pattern": "^[0-9a-fA-F]{7,64}$",
-                "description": _("Commit sha, 7 to 64 hexadecimal characters."),
+                **SHA,
+                "description": _(
+                    "Commit sha, 7 to 64 hexadecimal characters, each sha once per deployment (in any case)."
+                ),
             },
             "authored_at": {
                 **timestamp,
@@ -100,12 +142,12 @@ def schemas() -> dict[str, Any]:
     }
     deployment_props = {
         "key": {
-            **key,
+            **nullable(key),
             "description": _(
                 "Your identifier for the deployment, unique in the organisation; the idempotency key when no Idempotency-Key header is sent. Generated (D-…) when absent."
             ),
         },
-        "team": {"type": "string", "description": _("Slug of a team of the token's organisation.")},
+        "team": {**SLUG, "description": _("Slug of a team of the token's organisation.")},
         "environment": {
             "type": "string",
             "enum": list(ENVIRONMENTS),
@@ -121,31 +163,34 @@ def schemas() -> dict[str, Any]:
             "description": _("When the deployment finished, ISO 8601 with a UTC offset."),
         },
         "commits": {
-            "type": "array",
+            "type": ["array", "null"],
             "maxItems": MAX_COMMITS,
             "items": {"$ref": REF + "Commit"},
-            "description": _("Commits shipped by this deployment (for lead time for changes)."),
+            "description": _(
+                "Commits shipped by this deployment (for lead time for changes), each sha once (case-insensitive)."
+            ),
         },
         "features": {
-            "type": "array",
-            "maxItems": MAX_FEATURES,
-            "items": {"type": "string"},
-            "description": _("Keys of the features this deployment delivers."),
+            **nullable(feature_keys()),
+            "description": _("Keys of the features this deployment delivers, each once."),
         },
     }
     incident_props = {
         "key": {
-            **key,
+            **nullable(key),
             "description": _(
                 "Your identifier for the incident, unique in the organisation; generated (I-…) when absent."
             ),
         },
-        "team": {"type": "string", "description": _("Slug of a team of the token's organisation.")},
+        "team": {**SLUG, "description": _("Slug of a team of the token's organisation.")},
         "title": {
             "type": "string",
             "minLength": 1,
             "maxLength": TITLE_MAX,
-            "description": _("One line describing the incident."),
+            "pattern": TEXT_PATTERN,
+            "description": _(
+                "One line describing the incident: no control characters, not only spaces; leading and trailing spaces are dropped."
+            ),
         },
         "started_at": {**timestamp, "description": _("When the incident started, ISO 8601 with offset.")},
         "resolved_at": {
@@ -153,7 +198,7 @@ def schemas() -> dict[str, Any]:
             "description": _("When service was restored; not before started_at. Null or absent while open."),
         },
         "deployment": {
-            "type": ["string", "null"],
+            **nullable(key),
             "description": _(
                 "Key of the deployment that caused it. Absent: linked to the team's latest successful production deployment before it started."
             ),
@@ -183,28 +228,50 @@ def schemas() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["repoUrl", "commitSha"],
         "properties": {
-            "commitSha": {"type": "string", "pattern": "^[0-9a-fA-F]{7,64}$"},
-            "repoUrl": {"type": "string"},
-            "commitAuthoredDate": {**timestamp, "description": _("Becomes authored_at.")},
-            "startedDate": {**timestamp, "description": _("authored_at when commitAuthoredDate is absent.")},
+            "commitSha": {**SHA, "description": _("Becomes commits[].sha.")},
+            "repoUrl": {**devlake_text(), "type": "string"},
+            "commitAuthoredDate": {**nullable(timestamp), "description": _("Becomes authored_at.")},
+            "startedDate": {
+                **nullable(timestamp),
+                "description": _("authored_at when commitAuthoredDate is absent."),
+            },
             **{
-                name: {"type": "string"}
+                name: devlake_text()
                 for name in ("repoId", "refName", "commitMsg", "displayTitle", "name", "result", "status")
             },
-            **{name: timestamp for name in ("createdDate", "finishedDate")},
+            **{name: nullable(timestamp) for name in ("createdDate", "finishedDate")},
         },
+    }
+    dated_commit = {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": "string"}}}
+            for name in ("commitAuthoredDate", "startedDate")
+        ]
     }
     devlake = {
         "type": "object",
         "additionalProperties": False,
         "required": ["finishedDate", "deploymentCommits"],
-        "description": _("Apache DevLake's webhook deployment payload, plus team and features."),
+        "description": _(
+            "Apache DevLake's webhook deployment payload, plus team and features. finishedDate must not be before startedDate. Without a startedDate, each commit needs its commitAuthoredDate or startedDate."
+        ),
         "properties": {
-            "id": {**key, "description": _("DevLake's deployment id: our key and idempotency key.")},
-            "team": {"type": "string", "description": _("Team slug; or the team query parameter.")},
-            "environment": {"type": "string", "description": "PRODUCTION | STAGING | TESTING | DEVELOPMENT"},
-            "result": {"type": "string", "description": "SUCCESS | FAILURE | …"},
-            "startedDate": timestamp,
+            "id": {
+                **nullable(key),
+                "description": _("DevLake's deployment id: our key and idempotency key."),
+            },
+            "team": {**nullable(SLUG), "description": _("Team slug; or the team query parameter.")},
+            "environment": {
+                "type": ["string", "null"],
+                "pattern": any_case_pattern(DEVLAKE_ENVIRONMENTS, empty=True),
+                "description": "PRODUCTION | STAGING | TESTING | TEST | DEVELOPMENT",
+            },
+            "result": {
+                "type": ["string", "null"],
+                "pattern": any_case_pattern(DEVLAKE_RESULTS, empty=True),
+                "description": "SUCCESS | FAILURE | FAILED | ERROR | ABORT | ABORTED | CANCELLED | CANCELED",
+            },
+            "startedDate": nullable(timestamp),
             "finishedDate": timestamp,
             "deploymentCommits": {
                 "type": "array",
@@ -212,17 +279,32 @@ def schemas() -> dict[str, Any]:
                 "maxItems": MAX_COMMITS,
                 "items": {"$ref": REF + "DevLakeCommit"},
             },
-            "features": {"type": "array", "items": {"type": "string"}},
-            **{name: {"type": "string"} for name in ("displayTitle", "name", "url", "originalEnvironment")},
-            "createdDate": timestamp,
+            "features": nullable(feature_keys()),
+            **{name: devlake_text() for name in ("displayTitle", "name", "url", "originalEnvironment")},
+            "createdDate": nullable(timestamp),
         },
+        # Without the deployment's startedDate, every commit needs a date of its own.
+        "anyOf": [
+            {"required": ["startedDate"], "properties": {"startedDate": {"type": "string"}}},
+            {"properties": {"deploymentCommits": {"items": dated_commit}}},
+        ],
         "x-mapping": devlake_mapping(),
     }
     return {
         "Error": {
             "type": "object",
-            "required": ["error", "details"],
+            "description": _(
+                "RFC 9457 problem details (application/problem+json), with the error and details members of earlier versions."
+            ),
+            "required": ["type", "title", "status", "detail", "error", "details"],
             "properties": {
+                "type": {
+                    "type": "string",
+                    "description": _("about:blank: the status says what kind of problem."),
+                },
+                "title": {"type": "string", "description": _("The status's name, e.g. Bad Request.")},
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": {"type": "string", "description": _("The error and its reasons, in one sentence.")},
                 "error": {"type": "string", "description": _("What went wrong, in English.")},
                 "details": {
                     "type": "object",
@@ -232,6 +314,11 @@ def schemas() -> dict[str, Any]:
             },
         },
         "Commit": commit,
+        "CommitOut": {
+            "type": "object",
+            "required": ["sha", "authored_at"],
+            "properties": {"sha": {"type": "string"}, "authored_at": OUT_TIMESTAMP},
+        },
         "DeploymentInput": {
             "type": "object",
             "additionalProperties": False,
@@ -241,7 +328,16 @@ def schemas() -> dict[str, Any]:
         "Deployment": {
             "type": "object",
             "required": [*deployment_props, *meta],
-            "properties": {**deployment_props, "key": {"type": "string"}, **meta},
+            "properties": {
+                **deployment_props,
+                "key": {"type": "string"},
+                "team": {"type": "string"},
+                # Answers give timestamps in UTC, which may fall just outside the input's years.
+                "finished_at": OUT_TIMESTAMP,
+                "commits": {"type": "array", "items": {"$ref": REF + "CommitOut"}},
+                "features": {"type": "array", "items": {"type": "string"}},
+                **meta,
+            },
         },
         "DeploymentPage": page("Deployment"),
         "IncidentInput": {
@@ -259,7 +355,16 @@ def schemas() -> dict[str, Any]:
         "Incident": {
             "type": "object",
             "required": [*incident_props, *meta],
-            "properties": {**incident_props, "key": {"type": "string"}, **meta},
+            "properties": {
+                **incident_props,
+                "key": {"type": "string"},
+                "team": {"type": "string"},
+                "title": {"type": "string"},
+                "started_at": OUT_TIMESTAMP,
+                "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+                "deployment": {"type": ["string", "null"]},
+                **meta,
+            },
         },
         "IncidentPage": page("Incident"),
         "DevLakeCommit": devlake_commit,

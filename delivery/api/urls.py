@@ -16,5 +16,7 @@ urlpatterns = [
     path("settings/api-tokens/<int:pk>/revoke/", pages.api_token_revoke, name="api_token_revoke"),
     path("settings/imports/csv/", pages.csv_import, name="csv_import"),
     path("settings/imports/csv/example-<str:kind>.csv", pages.csv_example, name="csv_example"),
-    re_path(r"^api/v1/(?P<rest>.*)$", views.not_found, name="api_not_found"),
+    # Any other path under /api/ (the DevLake alias's /api/plugins/… included, integrations' URLs
+    # come first): a JSON 404. /api/docs without its slash still redirects to the docs page.
+    re_path(r"^api/(?P<rest>(?!docs$).*)$", views.not_found, name="api_not_found"),
 ]

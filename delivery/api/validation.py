@@ -28,12 +28,65 @@ TITLE_MAX = 300
 SLUG_MAX = 64
 MAX_COMMITS = 1000
 MAX_FEATURES = 200
-# Outside these years a timestamp is a typo, and extreme years overflow once converted to UTC.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
-_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
-SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
+# The documented patterns (openapi_schemas.py publishes them as they are): each rule below is
+# checked with the same regular expression the OpenAPI document states, so both always agree.
+SHA_PATTERN = r"^[0-9a-fA-F]{7,64}$"
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+# Control characters (C0, DEL, C1) and the line/paragraph separators: never in one line of text.
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+# The spaces `str.strip()` removes that are not control characters.
+_SPACE = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+TEXT_PATTERN = rf"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$"
+KEY_PATTERN = rf"^[^{_CONTROL}{_SPACE}/](?:[^{_CONTROL}/]*[^{_CONTROL}{_SPACE}/])?$"
+_YEAR = r"(?:19[7-9][0-9]|20[0-9]{2})"
+_MONTH_DAY = (
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+)
+_LEAP_DAY = r"(?:19(?:7[26]|8[048]|9[26])|20(?:[02468][048]|[13579][26]))-02-29"
+_DATE = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})"
+_TIME = (
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+# RFC 3339 date-times of the years 1970 to 2099 (a real calendar day, uppercase T and Z).
+TIMESTAMP_PATTERN = rf"^{_DATE}{_TIME}$"
+# A list filter bound: a timestamp, or a date alone.
+BOUND_PATTERN = rf"^{_DATE}(?:{_TIME})?$"
+
+# DevLake's words (integrations.devlake maps them; openapi_schemas documents them), in any ASCII case.
+DEVLAKE_ENVIRONMENTS = {
+    "production": "production",
+    "staging": "staging",
+    "testing": "test",
+    "test": "test",
+    "development": "test",
+}
+DEVLAKE_RESULTS = {
+    "success": "success",
+    "failure": "failure",
+    "failed": "failure",
+    "error": "failure",
+    "abort": "failure",
+    "aborted": "failure",
+    "cancelled": "failure",
+    "canceled": "failure",
+}
+
+
+def any_case_pattern(words: Mapping[str, str], *, empty: bool = False) -> str:
+    """A pattern matching each of `words` in any ASCII case (and the empty string when `empty`)."""
+    spelled = [
+        "".join(f"[{c.lower()}{c.upper()}]" for c in word) for word in sorted(words, key=len, reverse=True)
+    ]
+    return "^(?:" + ("|" if empty else "") + "|".join(spelled) + ")$"
+
+
+_SHA = re.compile(SHA_PATTERN)
+SLUG_RE = re.compile(SLUG_PATTERN)
+_TEXT = re.compile(TEXT_PATTERN)
+_KEY = re.compile(KEY_PATTERN)
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+_DATE_ONLY = re.compile(rf"^{_DATE}$")
 
 DEPLOYMENT_FIELDS = {"key", "team", "environment", "result", "finished_at", "commits", "features"}
 DEPLOYMENT_REQUIRED = {"team", "environment", "result", "finished_at"}
@@ -126,12 +179,12 @@ def key_check(value: Any) -> str | None:
         return _("must not be empty")
     if len(value) > KEY_MAX:
         return _("must be at most %(n)s characters") % {"n": KEY_MAX}
-    if not _storable(value) or not value.isprintable():
+    if not _storable(value) or _KEY.fullmatch(value) is None:
+        if "/" in value:
+            return _("must not contain '/'")
+        if value != value.strip():
+            return _("must not start or end with spaces")
         return _("must contain only printable characters")
-    if "/" in value:
-        return _("must not contain '/'")
-    if value != value.strip():
-        return _("must not start or end with spaces")
     return None
 
 
@@ -154,20 +207,20 @@ def slug_clean(value: Any, path: str, errors: Errors) -> str | None:
 
 
 def text_clean(value: Any, path: str, errors: Errors, *, max_length: int = TITLE_MAX) -> str | None:
+    """One line of text (leading and trailing spaces dropped); its length counts them."""
     if not isinstance(value, str):
         errors[path] = _("must be a string")
         return None
-    value = value.strip()
-    if not value:
+    if not value.strip():
         errors[path] = _("must not be empty")
         return None
     if len(value) > max_length:
         errors[path] = _("must be at most %(n)s characters") % {"n": max_length}
         return None
-    if not _storable(value) or not value.isprintable():
+    if not _storable(value) or _TEXT.fullmatch(value) is None:
         errors[path] = _("must be one line of printable characters")
         return None
-    return value
+    return value.strip()
 
 
 def choice_clean(value: Any, path: str, errors: Errors, choices: tuple[str, ...]) -> str | None:
@@ -178,24 +231,23 @@ def choice_clean(value: Any, path: str, errors: Errors, choices: tuple[str, ...]
 
 
 def parse_timestamp(value: Any) -> datetime | str:
-    """An aware UTC datetime, or the reason the value is not an ISO 8601 timestamp with offset."""
+    """An aware UTC datetime, or the reason the value is not an RFC 3339 timestamp with offset
+    (`TIMESTAMP_PATTERN`: 1970 to 2099, as written by the caller)."""
     if not isinstance(value, str):
         return _("must be an ISO 8601 timestamp string with a UTC offset")
     if len(value) > 64 or not _storable(value):
         return _("is not an ISO 8601 timestamp")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return _("is not an ISO 8601 timestamp (e.g. 2026-03-02T14:05:00+01:00)")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return _("needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)")
-    try:
-        in_utc = parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return _("is out of range (1970–2099)")
-    if not EARLIEST <= in_utc < LATEST:
-        return _("is out of range (1970–2099)")
-    return in_utc
+    if _TIMESTAMP.fullmatch(value) is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return _("is not an ISO 8601 timestamp (e.g. 2026-03-02T14:05:00+01:00)")
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            return _("needs a time and a UTC offset (e.g. 2026-03-02T14:05:00+01:00 or …Z)")
+        if not 1970 <= parsed.year < 2100:
+            return _("is out of range (1970–2099)")
+        return _("must be written YYYY-MM-DDThh:mm:ss[.ffffff] with Z or ±hh:mm (RFC 3339)")
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def timestamp_clean(value: Any, path: str, errors: Errors) -> datetime | None:
@@ -380,24 +432,27 @@ def refs_check(data: DeploymentData | IncidentData, refs: Refs) -> Errors:
 
 
 def bound_clean(value: str, path: str, errors: Errors, *, tz: ZoneInfo, end: bool) -> datetime | None:
-    """A list filter bound: a timestamp with offset, or a date (midnight in the organisation's time
-    zone; an end date includes its whole day)."""
+    """A list filter bound (`BOUND_PATTERN`): a timestamp with offset, or a date (midnight in the
+    organisation's time zone; an end date includes its whole day)."""
     if len(value) == 10:
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
+        if _DATE_ONLY.fullmatch(value) is None:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                errors[path] = _("must be a date (YYYY-MM-DD) or an ISO 8601 timestamp with offset")
+                return None
+            if not 1970 <= day.year < 2100:
+                errors[path] = _("is out of range (1970–2099)")
+                return None
             errors[path] = _("must be a date (YYYY-MM-DD) or an ISO 8601 timestamp with offset")
             return None
-        if not 1970 <= day.year < 2100:
-            errors[path] = _("is out of range (1970–2099)")
-            return None
-        start = datetime.combine(day, time.min, tzinfo=tz)
+        start = datetime.combine(date.fromisoformat(value), time.min, tzinfo=tz)
         return (start + timedelta(days=1)).astimezone(UTC) if end else start.astimezone(UTC)
     return timestamp_clean(value, path, errors)
 
 
 def page_clean(value: str | None, path: str, errors: Errors, *, default: int, maximum: int) -> int:
-    if value is None or value == "":
+    if value is None:
         return default
     if not value.isascii() or not value.isdigit() or len(value) > 6 or not 1 <= int(value) <= maximum:
         errors[path] = _("must be a whole number from 1 to %(n)s") % {"n": maximum}

@@ -10,11 +10,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 
 from collab.weeks import org_zone
 from delivery.api import selectors, services
 from delivery.api.errors import ApiError, InvalidInput, NotFound
-from delivery.api.http import api_view, json_response, object_body, read_json, written_response
+from delivery.api.http import (
+    api_view,
+    error_response,
+    json_response,
+    object_body,
+    read_json,
+    written_response,
+)
 from delivery.api.openapi import openapi_document
 from delivery.api.serializers import deployment_json, incident_json
 from delivery.api.validation import (
@@ -60,22 +68,22 @@ def _list_filters(request: HttpRequest, token: ApiToken, *, extra: tuple[str, ..
         if name not in allowed:
             errors[name] = "unknown query parameter"
     filters: dict[str, Any] = {}
-    team_slug = params.get("team")
-    if team_slug:
-        slug = slug_clean(team_slug, "team", errors)
+    # A parameter sent is checked, even empty: the OpenAPI document states each one's pattern.
+    if "team" in params:
+        slug = slug_clean(params["team"], "team", errors)
         team = selectors.teams_by_slug(org=org, slugs=[slug]).get(slug) if slug else None
         if slug and team is None:
             errors["team"] = f"unknown team '{slug}'"
         filters["team"] = team
     tz = org_zone(org.time_zone)
-    if params.get("from"):
+    if "from" in params:
         filters["start"] = bound_clean(params["from"], "from", errors, tz=tz, end=False)
-    if params.get("to"):
+    if "to" in params:
         filters["end"] = bound_clean(params["to"], "to", errors, tz=tz, end=True)
     for name, choices in (("environment", ENVIRONMENTS), ("result", RESULTS)):
-        if name in extra and params.get(name):
+        if name in extra and name in params:
             filters[name] = choice_clean(params[name], name, errors, choices)
-    if "open" in extra and params.get("open"):
+    if "open" in extra and "open" in params:
         filters["open_only"] = choice_clean(params["open"], "open", errors, ("true", "false")) == "true"
     page = page_clean(params.get("page"), "page", errors, default=1, maximum=100_000)
     size = page_clean(params.get("page_size"), "page_size", errors, default=PAGE_SIZE, maximum=MAX_PAGE_SIZE)
@@ -202,22 +210,20 @@ def incident_detail(request: HttpRequest, token: ApiToken, key: str) -> HttpResp
 
 def openapi_json(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
-        error = ApiError(
-            "method not allowed", {"method": "use GET"}, status=405, headers={"Allow": "GET, HEAD"}
-        )
-        return json_response(
-            {"error": error.message, "details": error.details}, status=405, headers=error.headers
+        return error_response(
+            ApiError("method not allowed", {"method": "use GET"}, status=405, headers={"Allow": "GET, HEAD"})
         )
     with translation.override("en"):
         document = openapi_document(server_url=request.build_absolute_uri("/").rstrip("/"))
     return json_response(document, headers={"Access-Control-Allow-Origin": "*"})
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    return json_response(
-        {
-            "error": "not found",
-            "details": {"path": f"no endpoint at {request.path}; see {reverse('delivery:api_openapi')}"},
-        },
-        status=404,
+    """Any other path under /api/: a JSON 404 (never the HTML page), whatever the method."""
+    return error_response(
+        NotFound(
+            "not found",
+            {"path": f"no endpoint at {request.path}; see {reverse('delivery:api_openapi')}"},
+        )
     )

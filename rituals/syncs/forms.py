@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -23,6 +24,34 @@ WEEKDAYS = [
     (5, _("Saturday")),
     (6, _("Sunday")),
 ]
+
+
+# Dates people may type: far enough either way for any real sync or action, and far from the ends of
+# the calendar, where time-zone conversion and date arithmetic overflow.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def _check_year(value: date | None) -> None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(
+            gettext("Enter a date between the years %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+            code="out_of_range",
+        )
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    def to_python(self, value: Any) -> datetime | None:
+        result = super().to_python(value)
+        _check_year(result)
+        return result
+
+
+class BoundedDateField(forms.DateField):
+    def to_python(self, value: Any) -> date | None:
+        result = super().to_python(value)
+        _check_year(result)
+        return result
 
 
 def _person(m: Membership) -> str:
@@ -197,7 +226,7 @@ class ScheduleForm(forms.Form):
 class SyncCreateForm(forms.Form):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
     template = TemplateChoiceField(label=_("Ritual"), queryset=RitualTemplate.objects.none())
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = BoundedDateTimeField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -271,7 +300,7 @@ class ActionItemForm(_SectionChoiceMixin, forms.Form):
     section = forms.ChoiceField(label=_("Section"))
     title = forms.CharField(label=_("Action"), max_length=300)
     owner = PersonChoiceField(label=_("Owner"), queryset=Membership.objects.none())
-    due = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due = BoundedDateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(
         self,

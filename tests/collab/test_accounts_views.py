@@ -9,6 +9,9 @@ from django.urls import reverse
 
 from collab.models import Invitation, Membership, Organisation, TeamMember
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory
+from tests.metrics import queues
+
+test_queue = queues.test_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +81,7 @@ def test_membership_of_another_organisation_is_404(assert_404_for_outsider, pm):
 
 
 def test_invitation_by_email_link_brings_a_new_person_into_the_team(
-    client_for, client, ops, team, django_capture_on_commit_callbacks
+    client_for, client, ops, team, django_capture_on_commit_callbacks, celery_eager
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(ops).post(
@@ -178,3 +181,18 @@ def test_times_are_shown_in_the_organisation_time_zone(client_for, make_member):
     assert response.status_code == 200
     assert response.context["TIME_ZONE"] == "Asia/Tokyo"
     assert timezone.get_current_timezone_name() == "Europe/Paris"  # deactivated after the response
+
+
+def test_an_smtp_outage_never_fails_a_saved_invitation(
+    client_for, ops, team, settings, django_capture_on_commit_callbacks, test_queue
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(ops).post(
+            reverse("collab:invitation_create"), {"email": "late@example.test", "role": "pm", "team": team.pk}
+        )
+    assert response.status_code == 302
+    assert Invitation.objects.filter(email="late@example.test").exists()
+    (message,) = test_queue.messages()
+    assert message["headers"]["task"] == "collab.tasks.send_email"

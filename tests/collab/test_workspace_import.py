@@ -156,16 +156,20 @@ def test_import_maps_the_details() -> None:
     assert Deployment.objects.get(org=org, key="D-1").source == "import"
 
 
-def test_people_already_known_keep_their_account() -> None:
+def test_people_already_known_are_invited_not_enrolled() -> None:
     known = UserFactory(email="tl@every.test", name="Théo L. (already here)")
     doc = full_document()
     doc["people"].append({"email": "New.Person@Every.test", "name": "New Person", "role": "designer"})
     users_before = User.objects.count()
     org = import_workspace(doc)
-    assert User.objects.count() == users_before + 6
+    # Five newcomers, plus the stand-in that holds the known person's records until they accept.
+    assert User.objects.count() == users_before + 7
     known.refresh_from_db()
     assert known.name == "Théo L. (already here)"
-    assert Membership.objects.get(org=org, user=known).role == "tech_lead"
+    assert not Membership.objects.filter(org=org, user=known).exists()
+    assert org.invitations.get(email="tl@every.test").role == "tech_lead"
+    stand_in = Membership.objects.get(org=org, user__name="Théo Lambert")
+    assert (stand_in.role, stand_in.is_active) == ("tech_lead", False)
     newcomer = User.objects.get(email="new.person@every.test")
     assert newcomer.name == "New Person"
     assert not newcomer.has_usable_password()

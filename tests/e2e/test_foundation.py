@@ -11,7 +11,9 @@ from tests.factories import MembershipFactory, OrganisationFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_log_in_create_a_team_invite_a_member_and_switch_language(new_page, live_server, tmp_path):
+def test_log_in_create_a_team_invite_a_member_and_switch_language(
+    new_page, live_server, tmp_path, celery_eager
+):
     ops = MembershipFactory(org=OrganisationFactory(name="Acme"), role="product_ops")
     page = new_page(viewport=(1366, 768))
     browser_login(page, live_server, ops)
@@ -40,6 +42,7 @@ def test_log_in_create_a_team_invite_a_member_and_switch_language(new_page, live
         "Fonctionnalités",
         "Rituels",
         "Conflits",
+        "Expériences",
         "Tableaux",
         "de",
         "bord",

@@ -141,7 +141,7 @@ def send(client: Any, token: str, url: str, data: bytes, content_type: str = "ap
     response = client.generic(
         method, url, data, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {token}"
     )
-    assert response["Content-Type"].startswith("application/json"), url
+    assert response["Content-Type"].split(";")[0] in {"application/json", "application/problem+json"}, url
     json.loads(response.content)
     return response.status_code
 

@@ -66,7 +66,7 @@ def test_every_dashboard_page_renders_and_links_the_others(cto, name):
     for other in PAGES:
         assert reverse(other) in body
     assert 'id="partial"' in body
-    assert "vendor/plotly.min.js" in body
+    assert "vendor/plotly-basic.min.js" in body
 
 
 def test_overview_shows_every_metric_with_target_light_trend_and_how(cto):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from time import monotonic
 
 import pytest
 from django.core.cache import cache
@@ -9,11 +10,13 @@ from django.utils import timezone
 
 from metrics import services
 from tests.factories import OrganisationFactory, TeamFactory
+from tests.faults import redis_server
 from tests.metrics import queues
 
 pytestmark = pytest.mark.django_db
 
 test_queue, broker_down, cache_down = queues.test_queue, queues.broker_down, queues.cache_down
+silent_redis, broker_not_answering = redis_server.silent_redis, redis_server.broker_not_answering
 
 
 @pytest.fixture
@@ -86,6 +89,25 @@ def test_recompute_now_computes_on_the_request_when_the_broker_is_down(teams, br
     org = teams[0].org
     assert services.org_metrics_refresh_now(org=org) == "computed"
     assert org.recompute_runs.filter(ok=True).exists()
+
+
+def test_recompute_now_gives_up_on_a_broker_that_does_not_answer_within_seconds(teams, broker_not_answering):
+    org = teams[0].org
+    began = monotonic()
+    assert services.org_metrics_refresh_now(org=org) == "computed"
+    assert monotonic() - began < 5  # was: waiting forever on the socket
+    assert org.recompute_runs.filter(ok=True).exists()
+
+
+def test_a_change_gives_up_on_a_broker_that_does_not_answer_and_lets_the_next_try(
+    teams, broker_not_answering, caplog
+):
+    began = monotonic()
+    with caplog.at_level(logging.WARNING, logger="metrics.services"):
+        services.team_metrics_refresh_later(team_id=teams[0].pk)
+    assert monotonic() - began < 5
+    assert "not queued" in caplog.text
+    assert cache.get(f"metrics:debounce:team:{teams[0].pk}") is None
 
 
 def test_recompute_now_queues_a_job_when_the_broker_is_up(teams, test_queue):

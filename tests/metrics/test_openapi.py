@@ -98,8 +98,31 @@ def test_errors_are_described(document: dict[str, Any]) -> None:
     responses = document["components"]["responses"]
     assert set(responses) == {"E400", "E401", "E404", "E405", "E409", "E413", "E415"}
     error = validator_for(document, "Error")
-    for response in responses.values():
-        error.validate(response["content"]["application/json"]["example"])
+    for name, response in responses.items():
+        assert set(response["content"]) == {"application/problem+json"}
+        example = response["content"]["application/problem+json"]["example"]
+        error.validate(example)
+        assert example["status"] == int(name.removeprefix("E"))
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            assert {"400", "405"} <= set(op["responses"]), (path, method)
+
+
+def test_every_constraint_the_api_enforces_is_stated(document: dict[str, Any]) -> None:
+    from delivery.api.validation import BOUND_PATTERN, SLUG_PATTERN, TIMESTAMP_PATTERN
+
+    schemas = document["components"]["schemas"]
+    assert schemas["DeploymentInput"]["properties"]["team"]["pattern"] == SLUG_PATTERN
+    assert schemas["DeploymentInput"]["properties"]["finished_at"]["pattern"] == TIMESTAMP_PATTERN
+    assert schemas["DeploymentInput"]["properties"]["features"]["uniqueItems"] is True
+    listing = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/deployments"]["get"]["parameters"]}
+    assert listing["team"]["pattern"] == SLUG_PATTERN
+    assert listing["from"]["pattern"] == listing["to"]["pattern"] == BOUND_PATTERN
+    assert listing["page"]["maximum"] == 100_000
+    patch = document["paths"]["/api/v1/incidents/{key}"]["patch"]
+    assert "resolved_at must not be before" in patch["description"]
+    alias = document["paths"]["/api/plugins/webhook/connections/{connectionId}/deployments"]["post"]
+    assert "404" in alias["responses"]
 
 
 def test_devlake_mapping_is_documented(document: dict[str, Any]) -> None:

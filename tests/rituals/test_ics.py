@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from dateutil.rrule import rrulestr
 from django.urls import reverse
+from icalendar import Calendar
 
 from rituals.syncs import ics, services
 from tests.factories import TeamFactory
@@ -97,15 +98,32 @@ def test_feed_parses_and_recurs_weekly_in_the_organisation_zone(client, schedule
     assert offsets == {timedelta(hours=1), timedelta(hours=2)}
 
 
-def test_daylight_rules_match_the_zone(schedule, client):
-    calendar = parse(
-        client.get(reverse("rituals:schedule_feed", args=[schedule.feed_token])).content.decode()
+@pytest.mark.parametrize(
+    "zone", ["Europe/Paris", "America/Santiago", "Africa/Casablanca", "Australia/Lord_Howe", "Asia/Tokyo"]
+)
+def test_the_feed_gives_the_zone_offset_of_every_occurrence(zone):
+    tz = zoneinfo.ZoneInfo(zone)
+    first = datetime(2026, 12, 7, 10, 0, tzinfo=tz)
+    body = ics.weekly_calendar(
+        uid="u@test",
+        tz=tz,
+        first=first,
+        minutes=45,
+        weekday=0,
+        summary="DRIVE",
+        description="",
+        url="http://testserver/",
+        calendar_name="Syncs",
+        stamp=datetime(2026, 12, 2, 8, tzinfo=UTC),
     )
-    (tz,) = [c for c in calendar["children"] if c["name"] == "VTIMEZONE"]
-    daylight = next(c for c in tz["children"] if c["name"] == "DAYLIGHT")
-    assert prop(daylight, "RRULE")[1] == "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"
-    assert (prop(daylight, "TZOFFSETFROM")[1], prop(daylight, "TZOFFSETTO")[1]) == ("+0100", "+0200")
-    assert prop(daylight, "DTSTART")[1].endswith("T020000")
+    calendar = Calendar.from_ical(body)
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    from_feed = vtimezone.to_tz()
+    occurrences = [first.replace(tzinfo=None) + timedelta(weeks=i) for i in range(52 * 4)]
+    wrong = [
+        o for o in occurrences if o.replace(tzinfo=from_feed).utcoffset() != o.replace(tzinfo=tz).utcoffset()
+    ]
+    assert wrong == []
 
 
 def test_feed_needs_no_login_but_the_right_token(client, schedule):
@@ -121,25 +139,6 @@ def test_rotating_the_token_retires_the_old_address(client, schedule):
     services.schedule_rotate_token(schedule=schedule)
     assert client.get(reverse("rituals:schedule_feed", args=[old])).status_code == 404
     assert client.get(reverse("rituals:schedule_feed", args=[schedule.feed_token])).status_code == 200
-
-
-def test_folding_never_splits_a_character():
-    line = "SUMMARY:" + "é" * 100
-    folded = ics.fold(line)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode("utf-8")) <= 75 for p in parts)
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
-
-
-def test_text_is_escaped():
-    assert ics.escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
-
-
-def test_zone_without_daylight_saving_has_one_standard_block():
-    lines = ics.vtimezone(zoneinfo.ZoneInfo("Asia/Tokyo"), 2026)
-    assert lines.count("BEGIN:STANDARD") == 1
-    assert "TZOFFSETTO:+0900" in lines
-    assert "BEGIN:DAYLIGHT" not in lines
 
 
 def test_schedule_prepares_the_next_sync_at_the_wall_clock_time(schedule):

@@ -52,13 +52,18 @@ def _session_fingerprint(request: OrgRequest) -> str:
 
 
 def poll_token(request: OrgRequest, sync: Sync) -> str:
-    """Signed (organisation, browser session) of someone allowed to read this sync. It is only good
-    with the same session cookie, for twelve hours, and only answers "unchanged"; any change is
-    rendered through the normal, authenticated path."""
-    return signing.TimestampSigner(salt=POLL_SALT).sign(f"{sync.org_id}:{_session_fingerprint(request)}")
+    """Signed (organisation, membership, browser session) of someone allowed to read this sync. It is
+    only good with the same session cookie, for twelve hours, while the membership stays active
+    (the poll query checks it), and only answers "unchanged"; any change is rendered through the
+    normal, authenticated path."""
+    membership_id = getattr(request.membership, "pk", None) or 0
+    return signing.TimestampSigner(salt=POLL_SALT).sign(
+        f"{sync.org_id}:{membership_id}:{_session_fingerprint(request)}"
+    )
 
 
-def poll_token_org(request: OrgRequest) -> int | None:
+def poll_token_org(request: OrgRequest) -> tuple[int, int] | None:
+    """(organisation id, membership id) of a valid poll token for this browser session, or None."""
     token = request.GET.get("t", "")
     if not token:
         return None
@@ -66,11 +71,13 @@ def poll_token_org(request: OrgRequest) -> int | None:
         value = signing.TimestampSigner(salt=POLL_SALT).unsign(token, max_age=POLL_TOKEN_MAX_AGE)
     except signing.BadSignature:
         return None
-    org_id, _sep, fingerprint = value.partition(":")
+    org_id, membership_id, fingerprint = (value.split(":", 2) + ["", ""])[:3]
     current = _session_fingerprint(request)
-    if not current or not constant_time_compare(fingerprint, current) or not org_id.isdigit():
+    if not current or not constant_time_compare(fingerprint, current):
         return None
-    return int(org_id)
+    if not (org_id.isdigit() and membership_id.isdigit()) or membership_id == "0":
+        return None
+    return int(org_id), int(membership_id)
 
 
 # --- The live context ------------------------------------------------------------------------------

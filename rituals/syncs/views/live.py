@@ -81,14 +81,21 @@ def _timer_headers(response: HttpResponse, row: tuple[Any, ...]) -> None:
         response["X-Sync-Paused"] = "1" if paused_at else "0"
 
 
-_PK, _ORG = 7_000_000_001, 7_000_000_002  # sentinels that tell the compiled parameters apart
+_PK, _ORG, _MEMBER = 7_000_000_001, 7_000_000_002, 7_000_000_003  # tell the compiled parameters apart
 
 
 @functools.cache
 def _poll_sql() -> tuple[str, tuple[str, ...]]:
     """The unchanged-poll query, compiled by the ORM once (compiling it costs more than running it):
-    the revision and timer fields of the sync and its current section, by primary key and org."""
-    query = Sync.objects.filter(pk=_PK, org_id=_ORG).values_list(
+    the revision and timer fields of the sync and its current section, by primary key and org, and
+    only while the poller's membership of that org (and their account) is active."""
+    query = Sync.objects.filter(
+        pk=_PK,
+        org_id=_ORG,
+        org__memberships__pk=_MEMBER,
+        org__memberships__is_active=True,
+        org__memberships__user__is_active=True,
+    ).values_list(
         "revision",
         "status",
         "paused_at",
@@ -98,7 +105,7 @@ def _poll_sql() -> tuple[str, tuple[str, ...]]:
         "current_section__planned_minutes",
     )[:1]
     sql, params = query.query.sql_with_params()
-    names = {_PK: "pk", _ORG: "org"}
+    names = {_PK: "pk", _ORG: "org", _MEMBER: "member"}
     return sql, tuple(names[p] for p in params)
 
 
@@ -112,10 +119,10 @@ def sync_poll(request: OrgRequest, pk: int) -> HttpResponse:
     timer stays in step. Changed, or no valid poll token: the normal authenticated path renders
     the live region again."""
     known = request.GET.get("rev", "")
-    org_id = poll_token_org(request)
-    if org_id is not None and known.isdigit():
+    token = poll_token_org(request)
+    if token is not None and known.isdigit():
         sql, order = _poll_sql()
-        values = {"pk": pk, "org": org_id}
+        values = {"pk": pk, "org": token[0], "member": token[1]}
         with connection.cursor() as cursor:
             cursor.execute(sql, [values[name] for name in order])
             row = cursor.fetchone()

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from collab.models import Organisation
 from workspace.common import dump_document
 from workspace.exporter import export_workspace
-from workspace.importer import WorkspaceImportError, import_workspace
+from workspace.importer import WorkspaceImportError, import_workspace, invited_count
 from workspace.summary import summarise
 from workspace.validation import WorkspaceError, load_workspace_json
 
@@ -60,8 +60,18 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Loaded organisation %(slug)s (%(name)s):") % {"slug": org.slug, "name": org.name}
         )
-        for _code, label, count in summarise(doc):  # type: ignore[arg-type]
-            self.stdout.write(f"  {label}: {count}")
+        invited = invited_count(org)
+        for code, label, count in summarise(doc):  # type: ignore[arg-type]
+            self.stdout.write(f"  {label}: {count - invited if code == 'people' else count}")
+        if invited:
+            self.stdout.write(
+                ngettext(
+                    "%(count)d person already has an account and was invited.",
+                    "%(count)d people already have an account and were invited.",
+                    invited,
+                )
+                % {"count": invited}
+            )
 
     def refuse(self, errors: list[WorkspaceError]) -> None:
         for error in errors:

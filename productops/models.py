@@ -1,0 +1,137 @@
+"""Product Ops standards: the organisation's experiment template, pre-registered A/B experiments
+linked to features, and the visible revisions of an experiment's plan after it started."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from collab.models import Feature, Membership, Organisation
+
+
+class ExperimentTemplate(models.Model):
+    """What every new experiment of the organisation starts from."""
+
+    org = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="experiment_template")
+    # Items are gettext msgids for the defaults (translated on display) or what the organisation typed.
+    checklist = models.JSONField(_("pre-launch checklist"), default=list, blank=True)
+    guardrail_metrics = models.JSONField(_("guardrail metrics"), default=list, blank=True)
+    alpha = models.FloatField(
+        _("significance level (alpha)"),
+        default=0.05,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.2)],
+    )
+    power = models.FloatField(
+        _("power"), default=0.8, validators=[MinValueValidator(0.5), MaxValueValidator(0.99)]
+    )
+
+    class Meta:
+        verbose_name = _("experiment template")
+        verbose_name_plural = _("experiment templates")
+
+    def __str__(self) -> str:
+        return f"{self.org} experiment template"
+
+
+class Experiment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        ANALYSED = "analysed", _("Analysed")
+        STOPPED = "stopped", _("Stopped")
+
+    class Verdict(models.TextChoices):
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        INCONCLUSIVE = "inconclusive", _("Inconclusive")
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="experiments")
+    feature = models.ForeignKey(Feature, on_delete=models.PROTECT, related_name="experiments")
+    title = models.CharField(_("title"), max_length=200)
+    hypothesis = models.TextField(_("hypothesis"))
+    primary_metric = models.CharField(_("primary metric (a conversion)"), max_length=200)
+    guardrail_metrics = models.JSONField(_("guardrail metrics"), default=list, blank=True)
+    # [{"name": "control", "share": 50}, ...]; the first variant is the control.
+    variants = models.JSONField(_("variants and planned split"), default=list)
+    baseline_rate = models.FloatField(
+        _("expected control conversion rate"), validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    mde = models.FloatField(
+        _("minimum detectable effect"), validators=[MinValueValidator(0.0001), MaxValueValidator(0.9999)]
+    )
+    daily_traffic = models.PositiveIntegerField(_("users a day"), validators=[MinValueValidator(1)])
+    sample_size_per_variant = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    expected_days = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The pre-registered decision rule.
+    alpha = models.FloatField(
+        _("significance level (alpha)"),
+        default=0.05,
+        validators=[MinValueValidator(0.001), MaxValueValidator(0.2)],
+    )
+    power = models.FloatField(
+        _("power"), default=0.8, validators=[MinValueValidator(0.5), MaxValueValidator(0.99)]
+    )
+    min_lift = models.FloatField(_("minimum lift to call a win"), default=0.0)
+    # [{"item": str, "done": bool}]
+    checklist = models.JSONField(_("pre-launch checklist"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
+    # [{"name", "users", "conversions"}] as recorded, and the analysis of them (stats.Analysis as a dict).
+    results = models.JSONField(default=list, blank=True)
+    guardrails_breached = models.JSONField(default=list, blank=True)
+    analysis = models.JSONField(null=True, blank=True)
+    stop_reason = models.TextField(_("why it stopped"), blank=True)
+    created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    results_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("experiment")
+        verbose_name_plural = _("experiments")
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(status="analysed") | Q(verdict=""), name="experiment_verdict_only_when_analysed"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="analysed") | ~Q(verdict=""), name="experiment_analysed_has_verdict"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def variant_names(self) -> list[str]:
+        return [v["name"] for v in self.variants]
+
+    @property
+    def split(self) -> list[float]:
+        return [float(v["share"]) for v in self.variants]
+
+    @property
+    def is_locked(self) -> bool:
+        """The plan was fixed when the experiment started: later edits are revisions."""
+        return self.status != self.Status.DRAFT
+
+
+class ExperimentRevision(models.Model):
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="revisions")
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    # {field: {"old": ..., "new": ...}}
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("experiment revision")
+        verbose_name_plural = _("experiment revisions")
+        ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.experiment_id} · {self.at:%Y-%m-%d}"

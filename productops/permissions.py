@@ -1,0 +1,25 @@
+"""Who may create and edit experiments: Product Ops, PMs and leadership. Everyone in the
+organisation reads them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from collab.models import Role
+
+if TYPE_CHECKING:
+    from collab.models import Membership
+
+EXPERIMENT_EDITORS = frozenset({Role.PRODUCT_OPS, Role.PM, Role.VP_PRODUCT, Role.CPO, Role.CTO, Role.CEO})
+
+
+def may_edit_experiments(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.role in EXPERIMENT_EDITORS
+
+
+def require_experiment_editor(membership: Membership | None) -> None:
+    if not may_edit_experiments(membership):
+        raise PermissionDenied(_("Only Product Ops, PMs and leadership create and edit experiments."))

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from productops import views
+
+app_name = "productops"
+
+urlpatterns = [
+    path("experiments/", views.experiment_list, name="experiment_list"),
+    path("experiments/new/", views.experiment_create, name="experiment_create"),
+    path("experiments/template/", views.template_edit, name="experiment_template"),
+    path("experiments/<int:pk>/", views.experiment_detail, name="experiment_detail"),
+    path("experiments/<int:pk>/edit/", views.experiment_edit, name="experiment_edit"),
+    path("experiments/<int:pk>/checklist/", views.experiment_checklist, name="experiment_checklist"),
+    path("experiments/<int:pk>/start/", views.experiment_start, name="experiment_start"),
+    path("experiments/<int:pk>/results/", views.experiment_results, name="experiment_results"),
+    path("experiments/<int:pk>/stop/", views.experiment_stop, name="experiment_stop"),
+]
