@@ -385,6 +385,9 @@ def recompute_runs_recover(*, now: datetime | None = None) -> list[RecomputeRun]
             finished_at=now, ok=False, message=f"WorkerLost: no progress since {run.started_at.isoformat()}"
         ):
             continue
+        same_scope = {"team_id": run.team_id} if run.team_id is not None else {"team__isnull": True}
+        if RecomputeRun.objects.filter(org_id=run.org_id, ok=True, pk__gt=run.pk, **same_scope).exists():
+            continue  # a later run (a retry of its task) already did the work
         if _requeues(run) >= MAX_REQUEUES:
             logger.error(
                 "metrics: recompute of organisation %s lost its worker again; not requeued", run.org_id

@@ -14,7 +14,7 @@ from delivery.models import Deployment
 from metrics import selectors, services
 from metrics.models import MetricSnapshot, RecomputeRun
 from tests.faults.conftest import recovered
-from tests.faults.workers import kill_hard, start_worker, stop, wait_for
+from tests.faults.workers import kill_hard, start_worker, stop_quietly, wait_for
 from tests.metrics import queues
 from tests.metrics.example_org import import_example
 from tests.metrics.test_tasks_worker import sleeping_backends, terminate_other_backends, velocity_now
@@ -89,7 +89,7 @@ def test_a_worker_killed_mid_recompute_is_requeued_and_completes_without_duplica
 
         second = start_worker(test_queue.name, tmp_path / "second.log")
         done = wait_for(
-            lambda: RecomputeRun.objects.filter(org=org, ok=True, started_at__gt=lost.started_at).first(),
+            lambda: RecomputeRun.objects.filter(org=org, ok=True, pk__gt=lost.pk).first(),
             timeout=120,
             what="the requeued recompute",
         )
@@ -102,7 +102,7 @@ def test_a_worker_killed_mid_recompute_is_requeued_and_completes_without_duplica
         snapshots = {row["id"]: row["computed_at"] for row in MetricSnapshot.objects.filter(org=org).values()}
         assert redeliver_unacked() >= 1
         rerun = wait_for(
-            lambda: RecomputeRun.objects.filter(org=org, ok=True, started_at__gt=done.started_at).first(),
+            lambda: RecomputeRun.objects.filter(org=org, ok=True, pk__gt=done.pk).first(),
             timeout=120,
             what="the redelivered job",
         )
@@ -112,9 +112,9 @@ def test_a_worker_killed_mid_recompute_is_requeued_and_completes_without_duplica
             row["id"]: row["computed_at"] for row in MetricSnapshot.objects.filter(org=org).values()
         } == snapshots
     finally:
+        terminate_other_backends()  # first: a sleeping session would hold the tables' locks
         for worker in (first, second):
-            if worker is not None:
-                stop(worker)
+            stop_quietly(worker)
         terminate_other_backends()
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER IF EXISTS slow_team_two ON metrics_metricsnapshot")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.metrics.test_tasks_worker import ROOT, database_url, stop, wait_for
 
-__all__ = ["start_worker", "stop", "wait_for"]
+__all__ = ["ROOT", "kill_hard", "start_worker", "stop", "stop_quietly", "wait_for"]
 
 
 def start_worker(queue: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -57,6 +57,27 @@ def start_worker(queue: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
     return process
 
 
+def stop_quietly(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
 def kill_hard(process: subprocess.Popen[bytes]) -> None:
-    """kill -9 of the whole worker, main process and child alike."""
-    stop(process, signal.SIGKILL)
+    """kill -9 of the whole worker, main process and child alike (the child, orphaned, is reaped
+    by the system a moment later)."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
+    wait_for(lambda: not _group_alive(process.pid), timeout=30, what="the worker's child to die")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -25,8 +25,12 @@ def run_started(org, ago, *, team=None, **fields):
 def other_session():
     settings = connection.settings_dict
     with psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"],
-        password=settings["PASSWORD"] or None, dbname=settings["NAME"], autocommit=True,
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
     ) as session:
         yield session
 
@@ -83,7 +87,11 @@ def test_the_visibility_timeout_exceeds_every_task_time_limit():
 
     from config.celery import app
 
-    limits = {name: task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items() if not name.startswith("celery.")}
+    limits = {
+        name: task.time_limit or app.conf.task_time_limit
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.")
+    }
     assert all(limits.values()), limits
     assert max(limits.values()) < app.conf.broker_transport_options["visibility_timeout"]
     assert services.ABANDONED_AFTER.total_seconds() > max(limits.values())
