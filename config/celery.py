@@ -27,4 +27,8 @@ app.conf.beat_schedule = {
         "task": "rituals.tasks.close_stale_syncs",
         "schedule": crontab(minute="*/10"),
     },
+    "purge-idempotency-records": {
+        "task": "delivery.tasks.idempotency_records_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

@@ -115,10 +115,24 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ["REDIS_URL"]
+
+
+def _next_redis_db(url: str) -> str:
+    """The same Redis server, the next database: the cache never shares the broker's (a cache clear
+    flushes its database, and must not drop queued jobs)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
+CACHE_URL = os.environ.get("CACHE_URL") or _next_redis_db(REDIS_URL)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": CACHE_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "collab"),
         "TIMEOUT": 300,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -220,6 +234,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
+# Interactive refreshes stay on the default queue ("celery"); the nightly recompute and its
+# per-organisation jobs go to "batch" (compose runs a worker for each; the quick start's takes both).
+CELERY_TASK_ROUTES = {"metrics.tasks.recompute_all_organisations": {"queue": "batch"}}
 
 # Content-Security-Policy: no inline script, no eval.
 CONTENT_SECURITY_POLICY = {

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError)
 
+BATCH_QUEUE = "batch"  # config/settings.py routes the nightly recompute here
+
 
 @shared_task(
     name="metrics.tasks.team_metrics_refresh",
@@ -69,7 +71,8 @@ def recompute_all_organisations() -> None:
     """Nightly (config/celery.py's beat schedule): one full recompute job per organisation, so
     each retries on its own."""
     for org_id in Organisation.objects.order_by("id").values_list("id", flat=True):
-        org_metrics_refresh.delay(org_id=org_id)
+        # The batch queue: a nightly recompute never makes an interactive refresh wait.
+        org_metrics_refresh.apply_async(kwargs={"org_id": org_id}, queue=BATCH_QUEUE)
 
 
 @shared_task(

@@ -53,6 +53,8 @@ class Stack:
                 "worker",
                 "--loglevel=INFO",
                 "--concurrency=2",
+                "-Q",
+                "celery,batch",
                 "--without-gossip",
                 "--without-mingle",
                 "-n",

@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -40,6 +41,19 @@ def _refresh_after_commit(team_ids: Iterable[int]) -> None:
     """Announce, after commit, that these teams' delivery records changed (the metrics app listens)."""
     for team_id in sorted(set(team_ids)):
         records_changed_later(sender=Deployment, org_id=None, team_id=team_id)
+
+
+# --- Idempotency records ----------------------------------------------------------------------
+
+# A retry with the same Idempotency-Key is replayed for this long; then the record is purged (beat).
+IDEMPOTENCY_RETENTION_DAYS = 30
+
+
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
+    """Delete the idempotency records older than the retention period; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=IDEMPOTENCY_RETENTION_DAYS)
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 # --- Tokens ---------------------------------------------------------------------------------

@@ -116,3 +116,12 @@ def test_recompute_now_queues_a_job_when_the_broker_is_up(teams, test_queue):
     (message,) = test_queue.messages()
     assert message["headers"]["task"] == "metrics.tasks.org_metrics_refresh"
     assert not org.recompute_runs.exists()
+
+
+def test_clearing_the_cache_never_drops_queued_jobs(teams, test_queue):
+    from django.conf import settings
+
+    assert settings.CACHES["default"]["LOCATION"] != settings.CELERY_BROKER_URL
+    services.team_metrics_refresh_later(team_id=teams[0].pk)
+    cache.clear()
+    assert len(test_queue.messages()) == 1

@@ -48,3 +48,21 @@ def test_an_organisation_change_enqueues_the_organisation_recompute(test_queue):
     records_changed.send(sender=object, org_id=org.pk, team_id=None)
     (message,) = test_queue.messages()
     assert message["headers"]["task"] == "metrics.tasks.org_metrics_refresh"
+
+
+def test_the_nightly_recompute_runs_on_the_batch_queue(test_queue):
+    from django.conf import settings
+
+    from metrics import tasks
+
+    batch = queues.QueueProbe(tasks.BATCH_QUEUE)
+    batch.purge()
+    org = OrganisationFactory()
+    assert settings.CELERY_TASK_ROUTES["metrics.tasks.recompute_all_organisations"] == {"queue": "batch"}
+    try:
+        tasks.recompute_all_organisations.run()
+        assert test_queue.messages() == []  # nothing on the interactive queue
+        sent = [m for m in batch.messages() if m["headers"]["task"] == "metrics.tasks.org_metrics_refresh"]
+        assert [m["headers"]["kwargsrepr"] for m in sent][-1] == repr({"org_id": org.pk})
+    finally:
+        batch.purge()
