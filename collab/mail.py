@@ -1,10 +1,13 @@
-"""Queue an e-mail for the worker (collab.tasks.send_email), after the transaction commits."""
+"""Work that talks to SMTP leaves the request: queued for a Celery worker after the transaction
+commits (retried there with backoff). When the broker is down, it runs once in place rather than
+being lost, and a failure is logged, never raised to the person who saved something."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from kombu.exceptions import KombuError
@@ -13,19 +16,23 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 
-def _enqueue(*, subject: str, body: str, to: list[str]) -> None:
-    from collab.tasks import send_email
-
+def _enqueue(task: Any, kwargs: dict[str, Any]) -> None:
     try:
-        send_email.apply_async(kwargs={"subject": subject, "body": body, "to": to}, retry=False)
+        task.apply_async(kwargs=kwargs, retry=False)
     except (KombuError, RedisError, OSError) as exc:
-        # The broker is down: try once now rather than lose the message; never fail the caller.
-        logger.warning("e-mail not queued (%s): sending it now", exc)
+        logger.warning("%s not queued (%s): running it now", task.name, exc)
         try:
-            send_email.run(subject=subject, body=body, to=to)
+            task.run(**kwargs)
         except (smtplib.SMTPException, OSError):
-            logger.exception("e-mail to %s could not be sent", ", ".join(to))
+            logger.exception("%s failed", task.name)
+
+
+def task_after_commit(task: Any, **kwargs: Any) -> None:
+    """Queue `task` with `kwargs` once the current transaction commits."""
+    transaction.on_commit(partial(_enqueue, task, kwargs), robust=True)
 
 
 def email_later(*, subject: str, body: str, to: list[str]) -> None:
-    transaction.on_commit(partial(_enqueue, subject=subject, body=body, to=to), robust=True)
+    from collab.tasks import send_email
+
+    task_after_commit(send_email, subject=subject, body=body, to=to)

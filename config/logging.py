@@ -44,6 +44,7 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             "django.db.backends": {"level": "WARNING"},
             # django-structlog logs a line per request; the access log (gunicorn) already does.
             "django_structlog": {"level": "WARNING"},
+            "axes": {"level": "WARNING"},  # a line per login otherwise
         },
     }
 

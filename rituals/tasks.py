@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
 from django.db import OperationalError
 
+from rituals.conflicts import notifications
 from rituals.syncs import services
 
 
@@ -22,3 +25,29 @@ from rituals.syncs import services
 def close_stale_syncs() -> int:
     """Beat, every 10 minutes: close the syncs left live for more than three hours, with a note."""
     return len(services.syncs_close_stale())
+
+
+EMAIL_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": (smtplib.SMTPException, OSError, OperationalError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 1800,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+
+
+@shared_task(name="rituals.tasks.sync_summary_email", **EMAIL_TASK)
+def sync_summary_email(*, sync_id: int) -> int:
+    return services.sync_summary_send(sync_id=sync_id)
+
+
+@shared_task(name="rituals.tasks.escalation_email", **EMAIL_TASK)
+def escalation_email(*, escalation_id: int, event: str) -> int:
+    if event == "decided":
+        return notifications.escalation_decided(escalation_id=escalation_id)
+    return notifications.escalation_opened(escalation_id=escalation_id)

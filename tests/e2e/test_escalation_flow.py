@@ -70,7 +70,7 @@ def world():
     return {"org": org, "team": team, "pm": pm, "tech_lead": tech_lead, "cto": cto, "conflict": conflict}
 
 
-def test_an_escalated_conflict_reaches_the_cto_who_decides(new_page, live_server, world):
+def test_an_escalated_conflict_reaches_the_cto_who_decides(new_page, live_server, world, celery_eager):
     conflict = world["conflict"]
     pm_page = new_page(viewport=(1366, 768))
     browser_login(pm_page, live_server, world["pm"])

@@ -19,7 +19,7 @@ def live(org, team, pm, started_minutes_ago):
 
 
 def test_a_sync_live_for_more_than_three_hours_is_closed_with_a_note(
-    org, team, pm, mailoutbox, django_capture_on_commit_callbacks
+    org, team, pm, mailoutbox, django_capture_on_commit_callbacks, celery_eager
 ):
     forgotten = live(org, team, pm, 181)
     with django_capture_on_commit_callbacks(execute=True):

@@ -205,7 +205,9 @@ def test_inbox_lists_decided_ones_apart(escalations, make_member):
     assert list(decided) == [escalations["l2_decided"]]
 
 
-def test_opening_mails_the_people_holding_the_level(team, make_member, django_capture_on_commit_callbacks):
+def test_opening_mails_the_people_holding_the_level(
+    team, make_member, django_capture_on_commit_callbacks, celery_eager
+):
     opener = make_member("pm", team=team, email="opener@example.test")
     make_member("tech_lead", team=team, email="tl@example.test")
     make_member("pm", team=TeamFactory(org=team.org), email="other-pm@example.test")
@@ -239,7 +241,9 @@ def test_no_mail_before_commit(team, pm, make_member, django_capture_on_commit_c
     assert callbacks
 
 
-def test_deciding_mails_the_person_who_escalated(item, pm, cto, django_capture_on_commit_callbacks):
+def test_deciding_mails_the_person_who_escalated(
+    item, pm, cto, django_capture_on_commit_callbacks, celery_eager
+):
     escalation = services.escalation_open_from_item(item=item, by=pm, title="t", level=2)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

@@ -151,7 +151,9 @@ def test_last_section_offers_to_close(sync, pm):
     assert reverse("rituals:sync_close", args=[sync.pk]) in page
 
 
-def test_closing_from_the_page_leads_to_the_summary(sync, pm, mailoutbox, django_capture_on_commit_callbacks):
+def test_closing_from_the_page_leads_to_the_summary(
+    sync, pm, mailoutbox, django_capture_on_commit_callbacks, celery_eager
+):
     services.sync_start(sync=sync)
     with django_capture_on_commit_callbacks(execute=True):
         response = login(pm).post(url("sync_close", sync), {"note": "Short one"})
@@ -359,7 +361,7 @@ def test_summary_shows_actual_vs_planned_and_answers_the_pulse(sync, pm, tech_le
 
 
 def test_email_again_is_for_the_facilitator(
-    sync, pm, tech_lead, mailoutbox, django_capture_on_commit_callbacks
+    sync, pm, tech_lead, mailoutbox, django_capture_on_commit_callbacks, celery_eager
 ):
     services.sync_start(sync=sync)
     services.sync_close(sync=sync, send_summary=False)

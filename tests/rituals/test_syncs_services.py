@@ -182,7 +182,7 @@ def test_facilitator_role_goes_to_a_team_member_only(org, team, pm, tech_lead, m
 
 
 def test_close_ends_the_current_section_and_mails_the_team(
-    org, team, pm, tech_lead, make_member, mailoutbox, django_capture_on_commit_callbacks
+    org, team, pm, tech_lead, make_member, mailoutbox, django_capture_on_commit_callbacks, celery_eager
 ):
     make_member("engineer", team=team)
     sync = drive_sync(org, team, pm)

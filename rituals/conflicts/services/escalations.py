@@ -4,7 +4,6 @@ people holding the level's roles; the decision flows back to where the escalatio
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,8 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.mail import task_after_commit
 from collab.models import Membership, TeamMember
-from rituals.conflicts import notifications
 from rituals.conflicts.common import LEVEL_ROLES, next_key, refresh_team_metrics_later
 from rituals.conflicts.matrix import level_for_category
 from rituals.models import Conflict, ConflictCategory, Decision, Escalation, Sync, SyncItem
@@ -34,8 +33,15 @@ def escalation_may_decide(*, escalation: Escalation, membership: Membership | No
     return team is None or TeamMember.objects.filter(team=team, membership=membership).exists()
 
 
+def _notify_later(event: str, escalation: Escalation) -> None:
+    """E-mail the escalation's deciders (opened) or its opener (decided) from a worker."""
+    from rituals.tasks import escalation_email  # tasks import these services
+
+    task_after_commit(escalation_email, escalation_id=escalation.pk, event=event)
+
+
 def _after_open(escalation: Escalation) -> None:
-    transaction.on_commit(partial(notifications.escalation_opened, escalation_id=escalation.pk), robust=True)
+    _notify_later("opened", escalation)
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
 
@@ -141,7 +147,7 @@ def escalation_decide(
             author=by,
         )
         Sync.objects.filter(pk=item.sync_id).update(revision=F("revision") + 1)
-    transaction.on_commit(partial(notifications.escalation_decided, escalation_id=escalation.pk), robust=True)
+    _notify_later("decided", escalation)
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
     return escalation
@@ -163,7 +169,7 @@ def escalation_raise(*, escalation: Escalation, by: Membership) -> Escalation:
         raise ValidationError(_("Level 3 is the top of the matrix: the CEO decides."))
     escalation.level += 1
     escalation.save(update_fields=["level"])
-    transaction.on_commit(partial(notifications.escalation_opened, escalation_id=escalation.pk), robust=True)
+    _notify_later("opened", escalation)
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
     return escalation

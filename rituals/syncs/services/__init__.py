@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from rituals.syncs.services.agenda import carry_over, next_open_sync, sync_create, sync_prepare, template_for
-from rituals.syncs.services.closing import pulse_record, sync_close, sync_summary_send, syncs_close_stale
+from rituals.syncs.services.closing import (
+    pulse_record,
+    sync_close,
+    sync_summary_later,
+    sync_summary_send,
+    syncs_close_stale,
+)
 from rituals.syncs.services.common import next_sync_key, sync_touch, week_bounds
 from rituals.syncs.services.content import (
     action_item_add,
@@ -71,6 +77,7 @@ __all__ = [
     "sync_previous",
     "sync_resume",
     "sync_start",
+    "sync_summary_later",
     "sync_summary_send",
     "sync_touch",
     "syncs_close_stale",

@@ -4,7 +4,6 @@ sync, e-mail the summary after commit, ask the team pulse; and close syncs forgo
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from collab.mail import task_after_commit
 from collab.models import Membership
 from collab.signals import records_changed_later
 from rituals.models import Pulse, Sync, SyncSection
@@ -54,7 +54,7 @@ def sync_close(*, sync: Sync, note: str = "", now: datetime | None = None, send_
 
     if send_summary:
         sync_id = sync.pk
-        transaction.on_commit(lambda: sync_summary_send(sync_id=sync_id))
+        sync_summary_later(sync_id=sync_id)
     records_changed_later(sender=Sync, org_id=sync.org_id, team_id=sync.team_id)
     return sync
 
@@ -79,6 +79,13 @@ def syncs_close_stale(*, now: datetime | None = None) -> list[int]:
     return closed
 
 
+def sync_summary_later(*, sync_id: int) -> None:
+    """E-mail the summary from a worker once the transaction commits (retried if SMTP fails)."""
+    from rituals.tasks import sync_summary_email  # tasks import these services
+
+    task_after_commit(sync_summary_email, sync_id=sync_id)
+
+
 def sync_summary_send(*, sync_id: int) -> int:
     """E-mail the summary (Markdown, in the organisation's language) to the attendees. Returns the
     number of messages sent."""
@@ -95,12 +102,8 @@ def sync_summary_send(*, sync_id: int) -> int:
             subject += f" · {sync.team.name}"
         body = summary_markdown(summary)
     messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in recipients]
-    try:
-        sent = get_connection().send_messages(messages) or 0
-    except (smtplib.SMTPException, OSError):
-        # Runs after commit: the close itself stands; the facilitator can send it again.
-        logger.exception("Could not e-mail the summary of sync %s", sync_id)
-        return 0
+    # SMTP errors propagate: the Celery task retries them with backoff.
+    sent = get_connection().send_messages(messages) or 0
     Sync.objects.filter(pk=sync_id).update(summary_sent_at=timezone.now())
     return sent
 

@@ -417,8 +417,7 @@ def sync_email(request: OrgRequest, pk: int) -> HttpResponse:
     sync = get_sync(request, pk)
     if not _facilitates_or_manages(request, sync):
         raise PermissionDenied(_("Only the facilitator sends the summary."))
-    sync_id = sync.pk
-    transaction.on_commit(lambda: services.sync_summary_send(sync_id=sync_id))
+    services.sync_summary_later(sync_id=sync.pk)
     messages.success(request, _("The summary is on its way to the attendees."))
     return redirect("rituals:sync_summary", pk=sync.pk)
 
