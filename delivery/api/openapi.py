@@ -115,8 +115,8 @@ def _paths() -> dict[str, Any]:
         "schema": SLUG,
         "description": _("Team slug, unless the body has a team field."),
     }
-    write_errors = _errors("400", "401", "405", "409", "413", "415")
-    read_errors = _errors("400", "401", "405")
+    write_errors = _errors("400", "401", "405", "409", "413", "415", "429")
+    read_errors = _errors("400", "401", "405", "429")
     created = _("Created. The body is the stored record.")
     replayed = _(
         "Replay of an earlier request with the same key and body: the original body, with the header Idempotent-Replayed: true."
@@ -222,7 +222,7 @@ def _paths() -> dict[str, Any]:
                 "requestBody": _json_body("IncidentPatch", INCIDENT_PATCH_EXAMPLE),
                 "responses": {
                     "200": _ok("Incident", _("The updated incident.")),
-                    **_errors("400", "401", "404", "405", "413", "415"),
+                    **_errors("400", "401", "404", "405", "413", "415", "429"),
                 },
             },
         },
@@ -331,6 +331,15 @@ def _responses() -> dict[str, Any]:
             "body too large",
             {"body": f"must be at most {MAX_BODY_BYTES} bytes"},
         ),
+        "E429": {
+            **_error_response(
+                _("Too many requests for this token; the Retry-After header says in how many seconds to try again."),
+                429,
+                "too many requests",
+                {"token": "over its rate limit; retry in 12 s"},
+            ),
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+        },
         "E415": _error_response(
             _("The body must be application/json in UTF-8."),
             415,
