@@ -96,7 +96,8 @@ def test_bearer_auth_is_described_and_required(document: dict[str, Any]) -> None
 
 def test_errors_are_described(document: dict[str, Any]) -> None:
     responses = document["components"]["responses"]
-    assert set(responses) == {"E400", "E401", "E404", "E405", "E409", "E413", "E415"}
+    assert set(responses) == {"E400", "E401", "E404", "E405", "E409", "E413", "E415", "E429"}
+    assert "Retry-After" in responses["E429"]["headers"]
     error = validator_for(document, "Error")
     for name, response in responses.items():
         assert set(response["content"]) == {"application/problem+json"}
@@ -106,6 +107,8 @@ def test_errors_are_described(document: dict[str, Any]) -> None:
     for path, ops in document["paths"].items():
         for method, op in ops.items():
             assert {"400", "405"} <= set(op["responses"]), (path, method)
+            if path != "/api/v1/openapi.json":  # the document itself is public and not rate-limited
+                assert "429" in op["responses"], (path, method)
 
 
 def test_every_constraint_the_api_enforces_is_stated(document: dict[str, Any]) -> None:
