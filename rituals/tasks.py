@@ -27,26 +27,40 @@ def close_stale_syncs() -> int:
     return len(services.syncs_close_stale())
 
 
-EMAIL_TASK = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-    "autoretry_for": (smtplib.SMTPException, OSError, OperationalError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 1800,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "soft_time_limit": 60,
-    "time_limit": 90,
-}
+# E-mail tasks retry what a later try can fix: SMTP refusing or timing out, the database restarting.
+EMAIL_RETRY_FOR = (smtplib.SMTPException, OSError, OperationalError)
 
 
-@shared_task(name="rituals.tasks.sync_summary_email", **EMAIL_TASK)
+@shared_task(
+    name="rituals.tasks.sync_summary_email",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=EMAIL_RETRY_FOR,
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def sync_summary_email(*, sync_id: int) -> int:
     return services.sync_summary_send(sync_id=sync_id)
 
 
-@shared_task(name="rituals.tasks.escalation_email", **EMAIL_TASK)
+@shared_task(
+    name="rituals.tasks.escalation_email",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=EMAIL_RETRY_FOR,
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def escalation_email(*, escalation_id: int, event: str) -> int:
     if event == "decided":
         return notifications.escalation_decided(escalation_id=escalation_id)
