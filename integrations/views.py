@@ -3,13 +3,23 @@ the organisation; the payload is mapped by `integrations.devlake` and written th
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+from typing import Any
+from uuid import UUID
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from collab.input_guard import unstorable
 from delivery.api import services
 from delivery.api.errors import InvalidInput
 from delivery.api.http import api_view, object_body, written_response
 from delivery.models import ApiToken
+from integrations import github, gitlab, opsgenie, pagerduty, reasons
+from integrations import selectors as integration_selectors
+from integrations import services as integration_services
 from integrations.devlake import devlake_clean
+from integrations.models import MAX_BODY_BYTES
 
 
 @api_view("POST")
@@ -35,3 +45,114 @@ def devlake_deployments(
             write=lambda: services.deployment_record_json(org=org, data=data, source="devlake"),
         )
     )
+
+
+# --- Connectors' webhooks -------------------------------------------------------------------------
+
+
+def _answer(body: dict[str, Any], status: int) -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _read_body(request: HttpRequest) -> bytes | None:
+    """The body, or None when it is over the limit (read from the stream: Django's own
+    DATA_UPLOAD_MAX_MEMORY_SIZE is lower than what a large push may weigh)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        return None
+    body = request.read(MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body
+
+
+def _refusal(provider: str, secret: str, body: bytes, request: HttpRequest) -> str | None:
+    headers = request.headers
+    if provider == "github":
+        return github.signature_refusal(secret, body, headers.get("X-Hub-Signature-256", ""))
+    if provider == "gitlab":
+        return gitlab.signature_refusal(secret, headers.get("X-Gitlab-Token", ""))
+    if provider == "pagerduty":
+        return pagerduty.signature_refusal(secret, body, headers.get("X-PagerDuty-Signature", ""))
+    return opsgenie.signature_refusal(secret, headers.get(opsgenie.HEADER, ""))
+
+
+def _holds_unstorable(payload: Any) -> bool:
+    """Whether a key or a string anywhere in the decoded JSON holds NUL or an unpaired surrogate."""
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if unstorable(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+@csrf_exempt
+def hook(request: HttpRequest, provider: str, connection_id: UUID) -> HttpResponse:
+    """`POST /hooks/<provider>/<connection id>/`: verify, store the raw delivery, answer 202; a
+    Celery task maps it (integrations.services.delivery_process)."""
+    if request.method != "POST":
+        response = _answer({"error": "method not allowed"}, 405)
+        response["Allow"] = "POST"
+        return response
+    connection = integration_selectors.active_connections(provider=provider).filter(id=connection_id).first()
+    if connection is None:
+        return _answer({"error": "no such connection (or it is paused)"}, 404)
+    body = _read_body(request)
+    if body is None:
+        return _answer({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)
+    secret = integration_services.connection_secret(connection)
+    headers = request.headers
+    event = {"github": headers.get("X-GitHub-Event", ""), "gitlab": headers.get("X-Gitlab-Event", "")}.get(
+        provider, ""
+    )
+    refusal = _refusal(provider, secret, body, request)
+    if refusal is not None:
+        integration_services.delivery_refused(connection=connection, event=event, reason=refusal)
+        return _answer({"error": reasons.ENGLISH[refusal]}, 401)
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _answer({"error": "malformed JSON"}, 400)
+    if not isinstance(payload, dict):
+        return _answer({"error": "malformed JSON: the body must be an object"}, 400)
+    if _holds_unstorable(payload):
+        return _answer({"error": "malformed JSON: NUL characters or unpaired surrogates"}, 400)
+    if provider == "github":
+        delivery_id, used = headers.get("X-GitHub-Delivery", ""), event in github.EVENTS
+    elif provider == "gitlab":
+        delivery_id, used = headers.get("X-Gitlab-Event-UUID", ""), event in gitlab.EVENTS
+    elif provider == "pagerduty":
+        event, delivery_id = pagerduty.event_of(payload)
+        used = event in pagerduty.EVENTS
+    else:
+        # Opsgenie sends no delivery id: the alert's id keeps its incident unique.
+        event, delivery_id = opsgenie.event_of(payload), ""
+        used = event in opsgenie.EVENTS
+    delivery, created = integration_services.delivery_store(
+        connection=connection,
+        event=event,
+        delivery_id=delivery_id,
+        body=body,
+        ignored_reason="" if used else reasons.EVENT_NOT_USED,
+    )
+    answer: dict[str, Any] = {"delivery": delivery.pk, "status": "accepted" if used else "ignored"}
+    if not used:
+        answer["reason"] = reasons.ENGLISH[reasons.EVENT_NOT_USED]
+    if not created:
+        answer["duplicate"] = True
+    return _answer(answer, 202)
+
+
+@csrf_exempt
+def hook_not_found(request: HttpRequest) -> HttpResponse:
+    return _answer({"error": "no such webhook: use /hooks/<provider>/<connection id>/"}, 404)

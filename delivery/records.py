@@ -1,0 +1,146 @@
+"""Writes of records that outside products send one event at a time (integrations' connectors):
+deployments that a later status updates, incidents opened, resolved and reopened. Each write is
+idempotent by the record's key: the same event twice changes nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from collab.models import Feature, Organisation, Team
+from collab.signals import records_changed_later
+from delivery.models import Commit, Deployment, Incident
+
+
+@dataclass(frozen=True)
+class PushedCommitData:
+    sha: str
+    authored_at: datetime
+
+
+def features_named(*, org: Organisation, texts: Iterable[str]) -> list[Feature]:
+    """The features of `org` whose key appears as a word in one of `texts` (commit messages, branch
+    names, pull-request titles)."""
+    candidates: set[str] = set()
+    for text in texts:
+        for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.-]*", text[:10_000]):
+            candidates.add(word)
+            # "feature/CHK-12-new-button": the key is a prefix of the word.
+            parts = word.split("-")
+            for end in range(1, min(len(parts), 4) + 1):
+                candidates.add("-".join(parts[:end]))
+    candidates = {c for c in candidates if len(c) <= 64}
+    if not candidates:
+        return []
+    upper = {c.upper() for c in candidates}
+    return list(Feature.objects.filter(org=org, key__in=candidates | upper).order_by("key"))
+
+
+def _announce(team: Team) -> None:
+    records_changed_later(sender=Deployment, org_id=team.org_id, team_id=team.pk)
+
+
+@transaction.atomic
+def deployment_upsert(
+    *,
+    org: Organisation,
+    team: Team,
+    key: str,
+    environment: str,
+    result: str,
+    finished_at: datetime,
+    commits: Iterable[PushedCommitData] = (),
+    features: Iterable[Feature] = (),
+    source: str,
+) -> tuple[Deployment, bool]:
+    """Create the deployment `key` of `org`, or bring its result and finish time up to date (a later
+    status of the same deployment). Returns (deployment, changed)."""
+    if team.org_id != org.pk:
+        raise ValueError("team of another organisation")
+    existing = Deployment.objects.select_for_update().filter(org=org, key=key).first()
+    if existing is not None:
+        if (existing.result, existing.finished_at, existing.environment) == (
+            result,
+            finished_at,
+            environment,
+        ):
+            return existing, False
+        existing.result, existing.finished_at, existing.environment = result, finished_at, environment
+        existing.save(update_fields=["result", "finished_at", "environment"])
+        _announce(existing.team)
+        return existing, True
+    deployment = Deployment.objects.create(
+        org=org,
+        team=team,
+        key=key,
+        environment=environment,
+        result=result,
+        finished_at=finished_at,
+        source=source,
+    )
+    seen: set[str] = set()
+    rows = []
+    for commit in commits:
+        if commit.sha not in seen:
+            seen.add(commit.sha)
+            rows.append(Commit(deployment=deployment, sha=commit.sha, authored_at=commit.authored_at))
+    Commit.objects.bulk_create(rows)
+    deployment.features.set([f for f in features if f.org_id == org.pk])
+    _announce(team)
+    return deployment, True
+
+
+def previous_production_at(*, org: Organisation, key_prefix: str, before: datetime) -> datetime | None:
+    """When the last successful production deployment whose key starts with `key_prefix` finished."""
+    last = (
+        Deployment.objects.filter(
+            org=org,
+            key__startswith=key_prefix,
+            environment=Deployment.Environment.PRODUCTION,
+            result=Deployment.Result.SUCCESS,
+            finished_at__lt=before,
+        )
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return last
+
+
+@transaction.atomic
+def incident_open(
+    *, org: Organisation, team: Team, key: str, title: str, started_at: datetime, source: str
+) -> tuple[Incident, bool]:
+    """Record the incident `key` of `org` once; a second trigger changes nothing."""
+    if team.org_id != org.pk:
+        raise ValueError("team of another organisation")
+    existing = Incident.objects.filter(org=org, key=key).first()
+    if existing is not None:
+        return existing, False
+    incident = Incident.objects.create(
+        org=org, team=team, key=key, title=title[:300] or key, started_at=started_at, source=source
+    )
+    _announce(team)
+    return incident, True
+
+
+@transaction.atomic
+def incident_resolve(
+    *, org: Organisation, key: str, resolved_at: datetime | None
+) -> tuple[Incident | None, bool]:
+    """Set (or, with None, clear: a reopened incident) when the incident `key` of `org` was resolved."""
+    incident = Incident.objects.select_for_update().filter(org=org, key=key).select_related("team").first()
+    if incident is None:
+        return None, False
+    if resolved_at is not None and resolved_at < incident.started_at:
+        resolved_at = incident.started_at
+    if incident.resolved_at == resolved_at:
+        return incident, False
+    incident.resolved_at = resolved_at
+    incident.save(update_fields=["resolved_at"])
+    _announce(incident.team)
+    return incident, True

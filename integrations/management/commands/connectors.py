@@ -1,0 +1,104 @@
+"""`connectors add ORG PROVIDER [--team T] [--name N]`, `connectors list ORG`, `connectors process`."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Any
+
+import httpx
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
+
+from collab.models import Organisation, Team
+from integrations import backfill, selectors, services
+from integrations.models import Connection
+
+
+def _path(provider: str, pk: Any) -> str:
+    return reverse("integrations:hook", kwargs={"provider": provider, "connection_id": pk})
+
+
+class Command(BaseCommand):
+    help = "Manage the connections of outside products (GitHub, GitLab, PagerDuty, Opsgenie) and their deliveries."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Add a connection; prints its id, webhook path and secret as JSON.")
+        add.add_argument("org_slug")
+        add.add_argument("provider", choices=sorted(services.PROVIDERS))
+        add.add_argument("--team", dest="team_slug")
+        add.add_argument("--name")
+        listing = sub.add_parser("list", help="List an organisation's connections as JSON.")
+        listing.add_argument("org_slug")
+        sub.add_parser("process", help="Process every delivery still pending.")
+        backfill = sub.add_parser(
+            "backfill", help="Read a GitHub repository's past deployments (token from $GITHUB_TOKEN)."
+        )
+        backfill.add_argument("connection_id")
+        backfill.add_argument("repository", help="owner/name")
+
+    def _org(self, slug: str) -> Organisation:
+        org = Organisation.objects.filter(slug=slug).first()
+        if org is None:
+            raise CommandError(f"no organisation '{slug}'")
+        return org
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "add":
+            org = self._org(options["org_slug"])
+            team = None
+            if options["team_slug"]:
+                team = Team.objects.filter(org=org, slug=options["team_slug"]).first()
+                if team is None:
+                    raise CommandError(f"no team '{options['team_slug']}' in {org.slug}")
+            provider = options["provider"]
+            connection, secret = services.connection_create(
+                org=org, provider=provider, name=options["name"] or provider, team=team
+            )
+            out = {
+                "id": str(connection.pk),
+                "provider": provider,
+                "path": _path(provider, connection.pk),
+                "secret": secret,
+            }
+            self.stdout.write(json.dumps(out))
+        elif action == "list":
+            org = self._org(options["org_slug"])
+            rows = [
+                {
+                    "id": str(c.pk),
+                    "provider": c.provider,
+                    "name": c.name,
+                    "team": c.team.slug if c.team else None,
+                    "paused": c.paused,
+                    "path": _path(c.provider, c.pk),
+                }
+                for c in selectors.connection_list(org=org)
+            ]
+            self.stdout.write(json.dumps(rows))
+        elif action == "backfill":
+            self._backfill(options["connection_id"], options["repository"])
+        else:
+            count = services.deliveries_process_pending()
+            self.stdout.write(json.dumps({"processed": count}))
+
+    def _backfill(self, connection_id: str, repository: str) -> None:
+        token = os.environ.get("GITHUB_TOKEN", "")
+        if not token:
+            raise CommandError("set GITHUB_TOKEN to a token that may read the repository")
+        try:
+            connection = (
+                Connection.objects.filter(pk=uuid.UUID(connection_id)).select_related("org", "team").first()
+            )
+        except ValueError:
+            connection = None
+        if connection is None:
+            raise CommandError(f"no connection '{connection_id}'")
+        try:
+            result = backfill.github_backfill(connection=connection, token=token, repository=repository)
+        except (backfill.BackfillError, httpx.HTTPError) as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(json.dumps(result))

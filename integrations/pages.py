@@ -1,0 +1,156 @@
+"""Settings → Connections: add, map, rotate, pause and delete connections; their recent deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from collab.http import OrgRequest
+from collab.permissions import Cap, require
+from integrations import reasons, selectors, services
+from integrations.forms import ConnectionForm, MappingForm, pairs_text
+from integrations.models import Connection
+
+
+def _hook_url(request: OrgRequest, connection: Connection) -> str:
+    return request.build_absolute_uri(
+        reverse("integrations:hook", kwargs={"provider": connection.provider, "connection_id": connection.pk})
+    )
+
+
+def _detail(
+    request: OrgRequest,
+    connection: Connection,
+    *,
+    form: MappingForm | None = None,
+    secret: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    form = form or MappingForm(
+        org=request.org,
+        initial={
+            "team": connection.team,
+            "sources": pairs_text(connection.sources),
+            "environments": pairs_text(connection.environments),
+        },
+    )
+    deliveries = selectors.recent_deliveries(connection=connection)
+    context: dict[str, Any] = {
+        "connection": connection,
+        "form": form,
+        "secret": secret,
+        "hook_url": _hook_url(request, connection),
+        "deliveries": [(d, reasons.label(d.reason) if d.reason else "") for d in deliveries],
+        "unmapped": [
+            s for s in selectors.unmapped_sources(connection=connection) if s not in connection.sources
+        ],
+    }
+    return render(request, "integrations/connection_detail.html", context, status=status)
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def connections(request: OrgRequest) -> HttpResponse:
+    form = ConnectionForm(request.POST or None, org=request.org)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            connection, secret = services.connection_create(
+                org=request.org,
+                provider=data["provider"],
+                name=data["name"],
+                team=data["team"],
+                sources=data["sources"],
+                environments=data["environments"],
+            )
+            # The secret is shown in this response only: no redirect.
+            return _detail(request, connection, secret=secret, status=201)
+        status = 400
+    context = {"form": form, "connections": selectors.connection_list(org=request.org)}
+    return render(request, "integrations/connection_list.html", context, status=status)
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def connection_detail(request: OrgRequest, pk: UUID) -> HttpResponse:
+    connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    if request.method == "POST":
+        form = MappingForm(request.POST, org=request.org)
+        if not form.is_valid():
+            return _detail(request, connection, form=form, status=400)
+        services.connection_map(
+            connection=connection,
+            team=form.cleaned_data["team"],
+            sources=form.cleaned_data["sources"],
+            environments=form.cleaned_data["environments"],
+        )
+        messages.success(request, _("Mappings saved."))
+        return redirect("integrations:connection", pk=connection.pk)
+    return _detail(request, connection)
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_POST
+@never_cache
+def connection_rotate(request: OrgRequest, pk: UUID) -> HttpResponse:
+    connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    given = request.POST.get("secret", "").strip()
+    if given and not (16 <= len(given) <= 200 and given.isprintable()):
+        messages.error(request, _("A secret has 16 to 200 printable characters."))
+        return redirect("integrations:connection", pk=connection.pk)
+    secret = services.connection_rotate(connection=connection, secret=given)
+    if given:
+        messages.success(request, _("Secret replaced."))
+        return redirect("integrations:connection", pk=connection.pk)
+    return _detail(request, connection, secret=secret)
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_POST
+def connection_pause(request: OrgRequest, pk: UUID) -> HttpResponse:
+    connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    services.connection_pause(connection=connection, paused=not connection.paused)
+    if connection.paused:
+        messages.success(request, _("Connection paused: its webhook now answers 404."))
+    else:
+        messages.success(request, _("Connection resumed."))
+    return redirect("integrations:connection", pk=connection.pk)
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_POST
+def connection_delete(request: OrgRequest, pk: UUID) -> HttpResponse:
+    connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    services.connection_delete(connection=connection)
+    messages.success(request, _("Connection deleted."))
+    return redirect("integrations:connections")
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_POST
+def delivery_retry(request: OrgRequest, pk: UUID, delivery_pk: int) -> HttpResponse:
+    connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    delivery = get_object_or_404(
+        selectors.delivery_of(org=request.org, connection_id=connection.pk, pk=delivery_pk)
+    )
+    services.delivery_retry(delivery=delivery)
+    messages.success(request, _("The delivery will be processed again."))
+    return redirect("integrations:connection", pk=connection.pk)

@@ -1,0 +1,36 @@
+"""Why a delivery was ignored or refused: codes stored in the database, sentences shown to readers."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+BAD_SIGNATURE = "bad_signature"
+MISSING_SIGNATURE = "missing_signature"
+EVENT_NOT_USED = "event_not_used"
+ACTION_NOT_USED = "action_not_used"
+UNMAPPED_SOURCE = "unmapped_source"
+MALFORMED = "malformed"
+UNKNOWN_INCIDENT = "unknown_incident"
+NOT_MERGED = "not_merged"
+
+LABELS = {
+    BAD_SIGNATURE: _("the signature does not match"),
+    MISSING_SIGNATURE: _("the signature is missing"),
+    EVENT_NOT_USED: _("an event we do not use"),
+    ACTION_NOT_USED: _("an action or status we do not use"),
+    UNMAPPED_SOURCE: _("no team is mapped to this source"),
+    MALFORMED: _("a field is missing or malformed"),
+    UNKNOWN_INCIDENT: _("no incident with this id was recorded"),
+    NOT_MERGED: _("closed without being merged"),
+}
+
+# English, for the JSON answers webhooks get (scripts match on them).
+ENGLISH = {
+    BAD_SIGNATURE: "signature does not match",
+    MISSING_SIGNATURE: "signature missing",
+    EVENT_NOT_USED: "event not used",
+}
+
+
+def label(code: str) -> str:
+    return str(LABELS.get(code, code))
