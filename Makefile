@@ -27,8 +27,11 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+PORT ?= 8000
+
+# `make demo PORT=8080` serves on another port.
 demo: install
-	DEBUG=1 $(PY) manage.py demo
+	DEBUG=1 $(PY) manage.py demo --port $(PORT)
 
 check: install
 	DEBUG=1 $(PY) manage.py demo --check

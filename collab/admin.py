@@ -85,3 +85,10 @@ for model in (
     models.GlossaryTerm,
 ):
     admin.site.register(model)
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "org", "action", "target")
+    list_filter = ("action",)
+    raw_id_fields = ("org", "actor")

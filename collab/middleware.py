@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from collab.http import OrgRequest
@@ -52,7 +53,34 @@ class OrganisationMiddleware:
 
     def process_view(
         self, request: OrgRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> None:
+    ) -> HttpResponse | None:
         if getattr(view_func, "skips_org_lookup", False):
-            return
+            return None
         set_active_organisation(request, active_membership(request))
+        if request.org is not None and request.org.awaiting_verification:
+            return _until_verified(request)
+        return None
+
+
+# Reachable before the founder has confirmed their e-mail: signing out, the language, the health probes.
+_OPEN_WHILE_UNVERIFIED = {
+    "logout",
+    "login",
+    "set_language",
+    "healthz",
+    "healthz_live",
+    "healthz_ready",
+    "signup",
+    "signup_pending",
+    "signup_resend",
+    "signup_verify",
+}
+
+
+def _until_verified(request: OrgRequest) -> HttpResponse | None:
+    """Pages of an organisation whose founder has not followed the e-mailed link yet say "check your
+    inbox" (collab/signup_views.py) instead of opening."""
+    match = request.resolver_match
+    if match is not None and (match.url_name in _OPEN_WHILE_UNVERIFIED or match.app_name == "admin"):
+        return None
+    return redirect("signup_pending")

@@ -81,6 +81,9 @@ class Organisation(models.Model):
     )
     # Overrides of the default metric targets: {metric_name: number}.
     targets = models.JSONField(_("targets"), default=dict, blank=True)
+    # Set by sign-up until the founder follows the link e-mailed to them (collab/signup.py).
+    awaiting_verification = models.BooleanField(default=False)
+    onboarding_dismissed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -489,3 +492,29 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term} → {self.business_term} ({self.language})"
+
+
+# --- Audit log ----------------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """Something a manager may need to trace: an action code and its parameters (rendered in the
+    reader's language by collab/audit.py), never a sentence stored in one language."""
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(_("action"), max_length=64)
+    target = models.CharField(_("target"), max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering: ClassVar = ["-at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["org", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} · {self.target}"

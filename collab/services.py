@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from collab.audit import Action, audit_record
 from collab.mail import email_later
 from collab.models import Invitation, Membership, Organisation, Role, Team, TeamMember, User
 from collab.permissions import grant_refusal, may_grant, role_change_refusal
@@ -50,8 +51,17 @@ def membership_set_role(*, membership: Membership, role: str, by: Membership) ->
     refusal = role_change_refusal(by=by, membership=membership, role=role)
     if refusal:
         raise ValidationError({"role": refusal})
+    old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if old != role:
+        audit_record(
+            org=membership.org,
+            actor=by,
+            action=Action.ROLE_CHANGED,
+            target=str(membership.user),
+            details={"person": str(membership.user), "old": old, "new": role},
+        )
     return membership
 
 
@@ -86,7 +96,15 @@ def team_member_add(*, team: Team, membership: Membership, role: str) -> TeamMem
 
 
 @transaction.atomic
-def team_member_remove(*, member: TeamMember) -> None:
+def team_member_remove(*, member: TeamMember, by: Membership | None = None) -> None:
+    person, team = member.membership.user, member.team
+    audit_record(
+        org=team.org,
+        actor=by,
+        action=Action.TEAM_MEMBER_REMOVED,
+        target=str(person),
+        details={"person": str(person), "team": team.name},
+    )
     member.delete()
 
 
@@ -124,6 +142,9 @@ def invitation_create(
         token=secrets.token_urlsafe(32),
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
+    audit_record(
+        org=org, actor=by, action=Action.INVITATION_SENT, target=email, details={"email": email, "role": role}
+    )
     link = (base_url or settings.SITE_URL).rstrip("/") + reverse(
         "collab:invitation_accept", args=[invitation.token]
     )
@@ -141,9 +162,16 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> None:
+def invitation_revoke(*, invitation: Invitation, by: Membership | None = None) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        org=invitation.org,
+        actor=by,
+        action=Action.INVITATION_REVOKED,
+        target=invitation.email,
+        details={"email": invitation.email},
+    )
 
 
 @transaction.atomic
@@ -161,6 +189,13 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         team_member_add(team=invitation.team, membership=membership, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        org=invitation.org,
+        actor=membership,
+        action=Action.INVITATION_ACCEPTED,
+        target=invitation.email,
+        details={"email": invitation.email},
+    )
     return membership
 
 

@@ -29,6 +29,7 @@ from collab.http import OrgRequest
 from collab.middleware import SESSION_KEY
 from collab.models import Membership
 from collab.permissions import Cap, can, capability_labels, grantable_roles, may_grant, require, role_matrix
+from collab.ratelimits import ALL, rate_limited
 
 
 @login_required
@@ -118,7 +119,7 @@ def team_detail(request: OrgRequest, slug: str) -> HttpResponse:
             if not member_id.isdigit():
                 raise Http404
             member = get_object_or_404(team.members.all(), pk=member_id)
-            services.team_member_remove(member=member)
+            services.team_member_remove(member=member, by=request.membership)
             messages.success(request, _("Removed from the team."))
             return redirect("collab:team_detail", slug=team.slug)
         else:
@@ -183,12 +184,13 @@ def invitation_create(request: OrgRequest) -> HttpResponse:
 @require(Cap.MANAGE_TEAMS)
 def invitation_revoke(request: OrgRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(selectors.invitation_list(org=request.org), pk=pk)
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(invitation=invitation, by=request.membership)
     messages.success(request, _("Invitation revoked."))
     return redirect("collab:settings")
 
 
 @never_cache
+@rate_limited("invitation-accept", "RATELIMIT_INVITATION_ACCEPT", methods=ALL)
 def invitation_accept(request: OrgRequest, token: str) -> HttpResponse:
     invitation = selectors.pending_invitation(token=token)
     if invitation is None:

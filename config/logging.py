@@ -20,6 +20,16 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
+class ForbiddenWithoutTraceback(logging.Filter):
+    """A refused request (403) is an expected answer, not a crash: one line, no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
@@ -38,7 +48,14 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
                 "foreign_pre_chain": SHARED_PROCESSORS,
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "filters": {"forbidden_without_traceback": {"()": ForbiddenWithoutTraceback}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "filters": ["forbidden_without_traceback"],
+            }
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},

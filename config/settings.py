@@ -140,6 +140,15 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Rate limits (django-ratelimit, counted in the cache above; collab/ratelimits.py): "<n>/<s|m|h|d>",
+# empty to switch one off. Over a limit the caller gets 429 with Retry-After.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5/h")
+RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5/h")
+RATELIMIT_INVITATION_ACCEPT = os.environ.get("RATELIMIT_INVITATION_ACCEPT", "30/h")
+RATELIMIT_ICS_FEED = os.environ.get("RATELIMIT_ICS_FEED", "120/h")
+RATELIMIT_API = os.environ.get("RATELIMIT_API", "600/m")
+
 AUTH_USER_MODEL = "collab.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -173,6 +182,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# Dates with the month spelled out, by the reader's language (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -282,6 +293,9 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # unchanged poll included (one query by design); the request id is what ties a request's lines.
 DJANGO_STRUCTLOG_USER_ID_FIELD = None
 SENTRY_ENABLED = init_sentry()
+
+# Fernet key (urlsafe base64 of 32 bytes) of connection secrets; derived from SECRET_KEY when unset.
+INTEGRATIONS_ENCRYPTION_KEY = os.environ.get("INTEGRATIONS_ENCRYPTION_KEY", "")
 
 # The public origin used in invitation e-mails and .ics feeds when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

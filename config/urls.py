@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from collab.ratelimits import rate_limited
 from workspace import pages as workspace_pages
 from workspace import probes as workspace_probes
 
@@ -14,6 +15,12 @@ urlpatterns = [
     path("healthz/ready", workspace_probes.ready, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/password_reset/",
+        rate_limited("password-reset", "RATELIMIT_PASSWORD_RESET")(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path("accounts/signup/", include("collab.signup_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("collab.urls")),

@@ -32,11 +32,11 @@ from metrics.texts import (
     KINDS,
     LEVELS,
     METRIC_TEXTS,
-    SECTIONS,
     SHARE_METRICS,
     format_value,
     number,
     percent,
+    section_name,
     target_text,
 )
 
@@ -124,7 +124,7 @@ def extra_lines(metric: str, point: Point | None, targets: Mapping[str, Target])
     if metric == "sync_discipline":
         return [
             (
-                _("Mean overrun · %(section)s") % {"section": SECTIONS.get(code, code)},
+                _("Mean overrun · %(section)s") % {"section": section_name(code)},
                 _("%(minutes)s min") % {"minutes": number(minutes)},
             )
             for code, minutes in (extra.get("mean_overrun_minutes") or {}).items()

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext, pgett
 from django.utils.translation import gettext as _
 
 from metrics.computations import DORA_METRICS, METADATA, METRICS, Target
+from rituals.syncs.defaults import DEFAULT_TEMPLATES
 
 __all__ = [
     "BANDS",
@@ -32,6 +33,7 @@ __all__ = [
     "format_value",
     "number",
     "percent",
+    "section_name",
     "target_text",
 ]
 
@@ -223,13 +225,21 @@ DORA_BAND_RULES: dict[str, tuple[Promise, Promise, Promise]] = {
 }
 
 # DRIVE section codes (other rituals' codes are shown as they are).
+# Every section code of the default ritual templates, by its title (the first template that uses a
+# code names it). A section an organisation added itself is named from its code (`section_name`).
 SECTIONS: dict[str, Promise] = {
-    "delivery": gettext_lazy("Delivery status"),
-    "roadmap": gettext_lazy("Roadmap alignment"),
-    "issues": gettext_lazy("Issues resolution"),
-    "velocity": gettext_lazy("Velocity tracking"),
-    "escalation": gettext_lazy("Escalation"),
+    code: gettext_lazy(title)
+    for code, title in reversed(
+        [(s.code, s.title) for template in DEFAULT_TEMPLATES.values() for s in template.sections]
+    )
 }
+
+
+def section_name(code: str) -> str:
+    """The readable name of a sync section code: "key-decisions" → "Key decisions to co-present"."""
+    name = SECTIONS.get(code)
+    return str(name) if name is not None else code.replace("-", " ").replace("_", " ").capitalize()
+
 
 KINDS: dict[str, Promise] = {
     "product": gettext_lazy("Product"),

@@ -45,6 +45,7 @@ from metrics.texts import (
     METRIC_TEXTS,
     WINDOW_LABELS,
     WINDOW_SPANS,
+    target_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -370,6 +371,10 @@ def velocity_rows(summary: dict[str, Any] | None) -> list[dict[str, Any]]:
 def velocity_panel(request: HttpRequest, slug: str) -> HttpResponse:
     """The Velocity section of a team's sync, included by URL from the sync pages (rituals sits below
     metrics and never imports it)."""
-    team = get_object_or_404(Team.objects.filter(org=need_org(request)), slug=slug)
+    org = need_org(request)
+    team = get_object_or_404(Team.objects.filter(org=org), slug=slug)
     rows = velocity_rows(selectors.team_velocity_summary(team))
-    return render(request, "metrics/includes/velocity_panel.html", {"velocity": rows})
+    target = target_text("predictability", targets_with_overrides(services.org_targets(org)))
+    return render(
+        request, "metrics/includes/velocity_panel.html", {"velocity": rows, "predictability_target": target}
+    )

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collab.audit import audit_record
 from collab.models import Team
 from collab.permissions import Cap, require
 from collab.weeks import org_zone
@@ -176,6 +177,12 @@ def targets(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             org.targets = form.overrides()
             org.save(update_fields=["targets"])
+            audit_record(
+                org=org,
+                actor=getattr(request, "membership", None),
+                action="targets_changed",
+                details={"metrics": sorted(org.targets)},
+            )
             transaction.on_commit(lambda: services.org_metrics_refresh_later(org_id=org.pk))
         messages.success(request, _("Targets saved. The dashboards recompute within a minute."))
         return HttpResponseRedirect(reverse("metrics:targets"))

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from collab.audit import audit_record
 from collab.models import (
     AcceptanceReview,
     AlignmentSession,
@@ -86,6 +87,9 @@ def import_workspace(
     try:
         with transaction.atomic():
             org = _Loader(doc, uploader=uploader).load()
+            audit_record(
+                org=org, actor=None, action="workspace_imported", target=uploader.email if uploader else ""
+            )
             records_changed_later(sender=Organisation, org_id=org.id)
     except IntegrityError as exc:
         # Another import took the slug between the check and the insert.

@@ -10,8 +10,13 @@ from django.views.decorators.http import require_GET
 
 from collab import selectors
 from collab.http import OrgRequest
+from collab.onboarding import Step, onboarding_steps, onboarding_visible
+from collab.permissions import Cap, can
+from delivery.models import ApiToken, Deployment
+from rituals.models import SyncSchedule
 from workspace.health import health_report, log_failures, public_report
 from workspace.home import home_agenda
+from workspace.models import ImportJob
 
 
 @login_required
@@ -21,7 +26,23 @@ def home(request: OrgRequest) -> HttpResponse:
         return render(request, "collab/no_organisation.html")
     teams = selectors.team_list(org=request.org)
     agenda = home_agenda(org=request.org, membership=request.membership)
-    return render(request, "workspace/home.html", {"teams": teams, "agenda": agenda})
+    steps = _onboarding(request)
+    return render(request, "workspace/home.html", {"teams": teams, "agenda": agenda, "onboarding": steps})
+
+
+def _onboarding(request: OrgRequest) -> list[Step] | None:
+    """The first steps, for a manager, until done or dismissed (collab/onboarding.py)."""
+    org = request.org
+    if org.onboarding_dismissed_at is not None or not can(request.membership, Cap.MANAGE_ORG):
+        return None
+    steps = onboarding_steps(
+        org=org,
+        schedules=SyncSchedule.objects.filter(org=org).count(),
+        delivery_records=ApiToken.objects.filter(org=org).count()
+        + Deployment.objects.filter(org=org).count(),
+        imports=ImportJob.objects.filter(from_org=org).count(),
+    )
+    return steps if onboarding_visible(org=org, membership=request.membership, steps=steps) else None
 
 
 @never_cache

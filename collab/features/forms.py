@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from collab.features.services import rice_errors
 from collab.models import (
     AcceptanceReview,
     Feature,
@@ -73,7 +74,6 @@ class FeatureForm(forms.Form):
     )
     rice_effort = forms.FloatField(
         label=_("Effort (person-months)"),
-        min_value=0.01,
         required=False,
         help_text=_("Total work for product, design and engineering, in person-months."),
     )
@@ -131,8 +131,14 @@ class FeatureForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        rice = [data.get(n) for n in ("rice_reach", "rice_impact", "rice_confidence", "rice_effort")]
-        if any(v is not None for v in rice) and any(v is None for v in rice):
+        names = ("rice_reach", "rice_impact", "rice_confidence", "rice_effort")
+        if any(name in self.errors for name in names):
+            return data  # a field already says what is wrong with it
+        rice = [data.get(n) for n in names]
+        errors = rice_errors(reach=rice[0], impact=rice[1], confidence=rice[2], effort=rice[3])
+        for name, message in errors.items():
+            self.add_error(name, message)
+        if not errors and any(v is not None for v in rice) and any(v is None for v in rice):
             self.add_error(None, _("Give all four RICE inputs (reach, impact, confidence, effort) or none."))
         return data
 
@@ -149,6 +155,16 @@ class TransitionForm(forms.Form):
         label=_("Delivered on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class DropForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it dropped?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the feature is dropped: the team reads it later.")},
+        help_text=_("Kept on the feature's page and in the audit log, e.g. “superseded by CHK-140”."),
     )
 
 

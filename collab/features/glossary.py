@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from collab.models import GlossaryTerm, Organisation
+from collab.audit import Action, audit_record
+from collab.models import GlossaryTerm, Membership, Organisation
 
 LANGUAGES = ("en", "fr")
 
@@ -114,7 +115,14 @@ def glossary_term_update(
 
 
 @transaction.atomic
-def glossary_term_delete(*, entry: GlossaryTerm) -> None:
+def glossary_term_delete(*, entry: GlossaryTerm, by: Membership | None = None) -> None:
+    audit_record(
+        org=entry.org,
+        actor=by,
+        action=Action.RECORD_DELETED,
+        target=entry.term,
+        details={"kind": "glossary_term", "name": f"{entry.term} ({entry.language})"},
+    )
     entry.delete()
 
 

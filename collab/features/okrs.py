@@ -13,7 +13,8 @@ from django.db.models import Count, IntegerField, Max, Prefetch, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 
-from collab.models import KeyResult, Objective, Organisation, Team
+from collab.audit import Action, audit_record
+from collab.models import KeyResult, Membership, Objective, Organisation, Team
 
 KR_FIELDS = ("title", "kind", "unit", "baseline", "target", "current")
 
@@ -81,7 +82,14 @@ def objective_update(*, objective: Objective, title: str, quarter: str, teams: I
 
 
 @transaction.atomic
-def objective_delete(*, objective: Objective) -> None:
+def objective_delete(*, objective: Objective, by: Membership | None = None) -> None:
+    audit_record(
+        org=objective.org,
+        actor=by,
+        action=Action.RECORD_DELETED,
+        target=objective.title,
+        details={"kind": "objective", "name": f"{objective.key} · {objective.title}"},
+    )
     objective.delete()
 
 
@@ -129,5 +137,12 @@ def key_result_update(*, key_result: KeyResult, **fields: Any) -> KeyResult:
 
 
 @transaction.atomic
-def key_result_delete(*, key_result: KeyResult) -> None:
+def key_result_delete(*, key_result: KeyResult, by: Membership | None = None) -> None:
+    audit_record(
+        org=key_result.org,
+        actor=by,
+        action=Action.RECORD_DELETED,
+        target=key_result.title,
+        details={"kind": "key_result", "name": f"{key_result.key} · {key_result.title}"},
+    )
     key_result.delete()

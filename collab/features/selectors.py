@@ -10,9 +10,11 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from collab.audit import Action
 from collab.models import (
     AcceptanceReview,
     AlignmentSession,
+    AuditEvent,
     Feature,
     KeyResult,
     Organisation,
@@ -269,3 +271,13 @@ def roadmap(*, org: Organisation, team: Team | None = None, quarter: str = "") -
             )
         )
     return result
+
+
+def feature_drop_event(*, feature: Feature) -> AuditEvent | None:
+    """The latest time this feature was dropped, with its reason in `details` (None if never)."""
+    return (
+        AuditEvent.objects.filter(org_id=feature.org_id, action=Action.FEATURE_DROPPED, target=feature.key)
+        .select_related("actor__user")
+        .order_by("-at", "-id")
+        .first()
+    )

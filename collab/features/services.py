@@ -4,17 +4,18 @@ key results and acceptance reviews. Spec writes (edits, revisions, sessions, ali
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import IntegerField, Max
-from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.audit import Action, audit_record
 from collab.models import AcceptanceReview, Feature, KeyResult, Membership, Organisation, Spec, Team
 from collab.signals import records_changed_later
 
@@ -44,19 +45,74 @@ FEATURE_FIELDS = (
     "planned_week",
 )
 
-KEY_PREFIX = "F-"
+# A generated key is <PREFIX>-<n>: the team's prefix, numbered per organisation.
+_KEY_RE = re.compile(r"^([A-Z][A-Z0-9]{0,15})-([0-9]{1,9})$")
+_FALLBACK_PREFIX = "F"
 
 
 def allowed_transitions(feature: Feature) -> tuple[str, ...]:
     return MANUAL_TRANSITIONS.get(feature.status, ())
 
 
-def _next_key(org: Organisation) -> str:
-    numbered = Feature.objects.filter(org=org, key__regex=rf"^{KEY_PREFIX}[0-9]{{1,9}}$").annotate(
-        n=Cast(Substr("key", len(KEY_PREFIX) + 1), IntegerField())
+def team_key_prefix(team: Team) -> str:
+    """The prefix of the team's feature keys: the one most of its features already use (the most
+    recent wins a tie), else its slug in capitals (`checkout` gives CHECKOUT)."""
+    counts: Counter[str] = Counter()
+    for key in Feature.objects.filter(team=team).order_by("-created_at", "-pk").values_list("key", flat=True):
+        match = _KEY_RE.match(key)
+        if match:
+            counts[match.group(1)] += 1
+    if counts:
+        return counts.most_common(1)[0][0]
+    derived = re.sub(r"[^A-Z0-9]", "", (team.slug or team.name).upper()).lstrip("0123456789")[:10]
+    return derived or _FALLBACK_PREFIX
+
+
+def _next_key(org: Organisation, team: Team) -> str:
+    """<PREFIX>-<n>: one more than the highest number of that prefix in the organisation (zero
+    padding such as DEP-0007 is kept)."""
+    prefix = team_key_prefix(team)
+    numbers = Feature.objects.filter(org=org, key__regex=rf"^{re.escape(prefix)}-[0-9]{{1,9}}$").values_list(
+        "key", flat=True
     )
-    highest = numbered.aggregate(top=Max("n"))["top"] or 0
-    return f"{KEY_PREFIX}{highest + 1}"
+    digits = max((key[len(prefix) + 1 :] for key in numbers), key=int, default="0")
+    return f"{prefix}-{str(int(digits) + 1).zfill(len(digits))}"
+
+
+# The RICE scale: impact per person reached (0.25 minimal … 3 massive), confidence as a share,
+# reach per quarter and effort in person-months, bounded so a score stays readable.
+RICE_IMPACTS = (0.25, 0.5, 1.0, 2.0, 3.0)
+RICE_REACH_MAX = 10_000_000
+RICE_EFFORT_MAX = 1_000
+
+
+def rice_errors(
+    *, reach: float | None, impact: float | None, confidence: float | None, effort: float | None
+) -> dict[str, str]:
+    """A message for each RICE input outside its scale, keyed by field name."""
+    errors: dict[str, str] = {}
+    if reach is not None and not 0 <= reach <= RICE_REACH_MAX:
+        errors["rice_reach"] = _("Reach is between 0 and 10,000,000 people or events a quarter.")
+    if impact is not None and impact not in RICE_IMPACTS:
+        errors["rice_impact"] = _(
+            "Impact is one of 3 (massive), 2 (high), 1 (medium), 0.5 (low) or 0.25 (minimal)."
+        )
+    if confidence is not None and not 0 <= confidence <= 1:
+        errors["rice_confidence"] = _("Confidence is between 0 and 1 (0 % to 100 %).")
+    if effort is not None and not 0 < effort <= RICE_EFFORT_MAX:
+        errors["rice_effort"] = _("Effort is more than 0 and at most 1,000 person-months.")
+    return errors
+
+
+def _check_rice(feature: Feature) -> None:
+    errors = rice_errors(
+        reach=feature.rice_reach,
+        impact=feature.rice_impact,
+        confidence=feature.rice_confidence,
+        effort=feature.rice_effort,
+    )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_team(org: Organisation, team: Team) -> None:
@@ -119,11 +175,12 @@ def feature_create(
     key_results: Iterable[KeyResult] = (),
     depends_on: Iterable[Feature] = (),
 ) -> Feature:
-    """A new feature with an empty spec. Without `key`, the next F-<n> of the organisation."""
+    """A new feature with an empty spec. Without `key`, the next key of the team's prefix
+    (see `team_key_prefix`)."""
     _check_team(org, team)
     # One creator at a time per organisation picks the next number.
     Organisation.objects.select_for_update().filter(pk=org.pk).first()
-    key = key.strip() or _next_key(org)
+    key = key.strip() or _next_key(org, team)
     if Feature.objects.filter(org=org, key=key).exists():
         raise ValidationError({"key": _("Another feature already has the key %(key)s.") % {"key": key}})
     feature = Feature(
@@ -141,6 +198,7 @@ def feature_create(
         rice_effort=rice_effort,
         planned_week=planned_week or "",
     )
+    _check_rice(feature)
     feature.rice_score = feature.compute_rice()
     feature.full_clean(exclude=["key_results", "depends_on"])
     try:
@@ -184,6 +242,7 @@ def feature_update(
         _check_team(feature.org, team)
         feature.team = team
         update_fields.append("team")
+    _check_rice(feature)
     feature.rice_score = feature.compute_rice()
     feature.full_clean(exclude=["key_results", "depends_on", "key", "org"], validate_unique=False)
     feature.save(update_fields=update_fields)
@@ -237,6 +296,24 @@ def feature_transition(
     else:
         _set_status(feature, to)
     records_changed_later(sender=Feature, org_id=feature.org_id, team_id=feature.team_id)
+    return feature
+
+
+@transaction.atomic
+def feature_drop(*, feature: Feature, by: Membership, reason: str) -> Feature:
+    """Drop a feature, saying why: the reason is kept in the organisation's audit log and shown on
+    the feature's page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the feature is dropped: the team reads it later.")})
+    feature_transition(feature=feature, to=Status.DROPPED, by=by)
+    audit_record(
+        org=feature.org,
+        actor=by,
+        action=Action.FEATURE_DROPPED,
+        target=feature.key,
+        details={"key": feature.key, "title": feature.title, "reason": reason},
+    )
     return feature
 
 

@@ -121,7 +121,7 @@ def _objective_page(
 def objective_delete(request: OrgRequest, key: str) -> HttpResponse:
     objective = _objective(request, key)
     _require_okr_editor(request)
-    okrs.objective_delete(objective=objective)
+    okrs.objective_delete(objective=objective, by=request.membership)
     messages.success(request, _("Objective deleted."))
     return redirect("collab:okr_list")
 
@@ -170,7 +170,7 @@ def key_result_delete(request: OrgRequest, key: str) -> HttpResponse:
     key_result = _key_result(request, key)
     _require_okr_editor(request)
     objective_key = key_result.objective.key
-    okrs.key_result_delete(key_result=key_result)
+    okrs.key_result_delete(key_result=key_result, by=request.membership)
     messages.success(request, _("Key result deleted."))
     return redirect("collab:objective_edit", key=objective_key)
 
@@ -248,7 +248,7 @@ def glossary_edit(request: OrgRequest, pk: int) -> HttpResponse:
 def glossary_delete(request: OrgRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(glossary.glossary_terms(org=_org(request)), pk=pk)
     _require_glossary_manager(request)
-    glossary.glossary_term_delete(entry=entry)
+    glossary.glossary_term_delete(entry=entry, by=request.membership)
     messages.success(request, _("“%(term)s” removed from the glossary.") % {"term": entry.term})
     return redirect("collab:glossary")
 

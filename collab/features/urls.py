@@ -14,6 +14,7 @@ urlpatterns = [
     path("features/<str:key>/edit/", views.feature_edit, name="feature_edit"),
     path("features/<str:key>/status/", views.feature_transition, name="feature_transition"),
     path("features/<str:key>/review/", views.review_create, name="review_create"),
+    path("features/<str:key>/drop/", views.feature_drop, name="feature_drop"),
     path("features/<str:key>/spec/", spec_views.spec_edit, name="spec_edit"),
     path("features/<str:key>/spec/history/", spec_views.spec_history, name="spec_history"),
     path("features/<str:key>/spec/business/", spec_views.spec_business, name="spec_business"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from collab.features import selectors, services
-from collab.features.forms import FeatureForm, ReviewForm, TransitionForm
+from collab.features.forms import DropForm, FeatureForm, ReviewForm, TransitionForm
 from collab.features.permissions import editable_team_ids, may_create_features, may_edit_feature
 from collab.features.specfields import INVEST_ITEMS, field_label, normalise
 from collab.features.specs import (
@@ -250,6 +250,9 @@ def feature_detail(request: OrgRequest, key: str) -> HttpResponse:
         "today": timezone.localdate(),
         "lifecycle": LIFECYCLE,
         "done_steps": _done_steps(feature),
+        "drop": selectors.feature_drop_event(feature=feature)
+        if feature.status == Feature.Status.DROPPED
+        else None,
     }
     return render(request, "collab/features/feature_detail.html", context)
 
@@ -263,6 +266,8 @@ def feature_transition(request: OrgRequest, key: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a status and a valid date."))
         return redirect("collab:feature_detail", key=feature.key)
+    if form.cleaned_data["to"] == Feature.Status.DROPPED:
+        return redirect("collab:feature_drop", key=feature.key)  # dropping asks why first
     at = None
     if form.cleaned_data.get("delivered_on"):
         day = form.cleaned_data["delivered_on"]
@@ -284,6 +289,30 @@ def feature_transition(request: OrgRequest, key: str) -> HttpResponse:
             _("%(key)s is now “%(status)s”.") % {"key": feature.key, "status": feature.get_status_display()},
         )
     return redirect("collab:feature_detail", key=feature.key)
+
+
+@login_required
+def feature_drop(request: OrgRequest, key: str) -> HttpResponse:
+    """Drop a feature: a confirmation that asks why (the reason is kept and shown on its page)."""
+    feature = get_feature(request, key)
+    require_editor(request, feature.team_id)
+    if Feature.Status.DROPPED not in services.allowed_transitions(feature):
+        messages.info(
+            request,
+            _("%(key)s cannot be dropped: it is “%(status)s”.")
+            % {"key": feature.key, "status": feature.get_status_display()},
+        )
+        return redirect("collab:feature_detail", key=feature.key)
+    form = DropForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feature_drop(feature=feature, by=me(request), reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("%(key)s is dropped.") % {"key": feature.key})
+            return redirect("collab:feature_detail", key=feature.key)
+    return render(request, "collab/features/feature_drop.html", {"feature": feature, "form": form})
 
 
 @login_required

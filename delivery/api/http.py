@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
+from collab.ratelimits import retry_after
 from delivery.api.auth import authenticate
 from delivery.api.errors import ApiError, InvalidInput
 from delivery.api.services import WriteOutcome
@@ -106,6 +107,17 @@ def _dispatch(
                 headers={"Allow": allow_header},
             )
         token = authenticate(request)
+        if (
+            wait := retry_after(
+                request, group="api", setting="RATELIMIT_API", key=lambda _g, _r: token.prefix
+            )
+        ) is not None:
+            raise ApiError(
+                "too many requests",
+                {"token": f"over its rate limit; retry in {wait} s"},
+                status=429,
+                headers={"Retry-After": str(wait)},
+            )
         return handler(request, token, *args, **kwargs)
     except ApiError as error:
         return error_response(error)

@@ -333,7 +333,9 @@ def _responses() -> dict[str, Any]:
         ),
         "E429": {
             **_error_response(
-                _("Too many requests for this token; the Retry-After header says in how many seconds to try again."),
+                _(
+                    "Too many requests for this token; the Retry-After header says in how many seconds to try again."
+                ),
                 429,
                 "too many requests",
                 {"token": "over its rate limit; retry in 12 s"},

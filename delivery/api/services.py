@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.audit import audit_record
 from collab.models import Membership, Organisation
 from collab.signals import records_changed_later
 from delivery.api import selectors
@@ -69,6 +70,9 @@ def token_create(*, org: Organisation, name: str, by: Membership | None) -> tupl
     token = ApiToken.objects.create(
         org=org, name=name[:120], prefix=plain[:PREFIX_LENGTH], token_hash=token_hash(plain), created_by=by
     )
+    audit_record(
+        org=org, actor=by, action="api_token_created", target=token.name, details={"name": token.name}
+    )
     return token, plain
 
 
@@ -77,6 +81,7 @@ def token_revoke(*, token: ApiToken, by: Membership | None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(org=token.org, actor=by, action="api_token_revoked", target=token.name)
     return token
 
 

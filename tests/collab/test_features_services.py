@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from collab.features import services
 from collab.features.permissions import editable_team_ids, may_create_features, may_edit_feature
+from collab.features.selectors import feature_drop_event
 from collab.models import AcceptanceReview, Feature
 from collab.weeks import quarter_weeks, week_quarter
 from tests.factories import FeatureFactory, MembershipFactory, SpecFactory, TeamFactory, TeamMemberFactory
@@ -80,14 +81,69 @@ def test_permission_reads_team_roles_once(pm: Any, team: Any, django_assert_num_
 # --- Create and update -----------------------------------------------------------------------------
 
 
-def test_create_generates_next_key_per_org(org: Any, team: Any, pm: Any) -> None:
-    FeatureFactory(team=team, key="F-41")
-    FeatureFactory(team=team, key="PAY-99")
-    FeatureFactory(key="F-500")  # another organisation's numbering is its own
+def test_create_numbers_on_the_prefix_the_team_uses(org: Any, team: Any, pm: Any) -> None:
+    FeatureFactory(team=team, key="CHK-141")
+    FeatureFactory(team=team, key="CHK-142")
+    FeatureFactory(team=team, key="F-3")  # an older key in another pattern does not win
+    FeatureFactory(team=TeamFactory(org=org), key="CHK-150")  # numbers are the organisation's
+    FeatureFactory(key="CHK-500")  # another organisation's numbering is its own
     feature = services.feature_create(org=org, team=team, title="Checkout", by=pm)
-    assert feature.key == "F-42"
+    assert feature.key == "CHK-151"
     assert feature.status == "idea"
     assert feature.spec.version == 1
+    assert services.feature_create(org=org, team=team, title="Next", by=pm).key == "CHK-152"
+
+
+def test_create_keeps_the_zero_padding_of_the_prefix(org: Any, team: Any) -> None:
+    FeatureFactory(team=team, key="PAY-0099")
+    assert services.feature_create(org=org, team=team, title="X").key == "PAY-0100"
+
+
+def test_first_feature_of_a_team_takes_its_slug_as_prefix(org: Any) -> None:
+    team = TeamFactory(org=org, slug="check-out2", name="Checkout")
+    assert services.feature_create(org=org, team=team, title="X").key == "CHECKOUT2-1"
+    assert services.feature_create(org=org, team=team, title="Y").key == "CHECKOUT2-2"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("rice_impact", 7),
+        ("rice_reach", 99_999_999_999_999),
+        ("rice_reach", -1),
+        ("rice_confidence", 1.5),
+        ("rice_effort", 100_000),
+        ("rice_effort", 0),
+    ],
+)
+def test_create_and_update_refuse_rice_off_the_scale(org: Any, team: Any, field: str, value: float) -> None:
+    rice = {"rice_reach": 1000, "rice_impact": 2, "rice_confidence": 0.5, "rice_effort": 4} | {field: value}
+    with pytest.raises(ValidationError) as exc:
+        services.feature_create(org=org, team=team, title="X", **rice)
+    assert list(exc.value.message_dict) == [field]
+    feature = services.feature_create(
+        org=org, team=team, title="Y", rice_reach=10, rice_impact=3, rice_confidence=1, rice_effort=1000
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.feature_update(feature=feature, **{field: value})
+    assert list(exc.value.message_dict) == [field]
+    feature.refresh_from_db()
+    assert feature.rice_score == pytest.approx(0.03)
+
+
+def test_drop_needs_a_reason_and_records_it(org: Any, team: Any, pm: Any) -> None:
+    feature = _feature(team, status="in_progress")
+    with pytest.raises(ValidationError) as exc:
+        services.feature_drop(feature=feature, by=pm, reason="  ")
+    assert "reason" in exc.value.message_dict
+    feature.refresh_from_db()
+    assert feature.status == "in_progress"
+    services.feature_drop(feature=feature, by=pm, reason="The partner left")
+    feature.refresh_from_db()
+    assert feature.status == "dropped"
+    event = feature_drop_event(feature=feature)
+    assert event is not None
+    assert (event.actor, event.details["reason"]) == (pm, "The partner left")
 
 
 def test_create_refuses_duplicate_key(org: Any, team: Any) -> None:

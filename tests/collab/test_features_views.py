@@ -96,7 +96,7 @@ def test_create_generates_key_and_computes_rice(client_for: Any, pm: Any, team: 
     )
     feature = Feature.objects.get(title="Faster checkout")
     assert response.status_code == 302
-    assert feature.key.startswith("F-")
+    assert feature.key == f"{team.slug.replace('-', '').upper()}-1"
     assert feature.rice_score == pytest.approx(250)
     assert Spec.objects.filter(feature=feature).exists()
 
@@ -110,6 +110,32 @@ def test_create_shows_field_errors(client_for: Any, pm: Any, team: Any) -> None:
     assert response.status_code == 200
     assert "Use an ISO week such as 2026-W07." in body
     assert "Give all four RICE inputs" in body
+
+
+RICE_OK = {"rice_reach": "1000", "rice_impact": "2", "rice_confidence": "0.5", "rice_effort": "4"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("rice_impact", "7", "Impact is one of 3 (massive), 2 (high), 1 (medium), 0.5 (low) or 0.25"),
+        ("rice_impact", "1.5", "Impact is one of 3 (massive)"),
+        ("rice_reach", "99999999999999", "Reach is between 0 and 10,000,000"),
+        ("rice_confidence", "1.2", "Ensure this value is less than or equal to 1."),
+        ("rice_effort", "100000", "Effort is more than 0 and at most 1,000 person-months."),
+        ("rice_effort", "0", "Effort is more than 0 and at most 1,000 person-months."),
+    ],
+)
+def test_create_refuses_rice_inputs_off_the_scale(
+    client_for: Any, pm: Any, team: Any, field: str, value: str, message: str
+) -> None:
+    data = {"title": "Absurd", "team": team.pk, "kind": "product", **RICE_OK, field: value}
+    response = client_for(pm).post(reverse("collab:feature_create"), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert message in body
+    assert "Give all four RICE inputs" not in body
+    assert not Feature.objects.filter(title="Absurd").exists()
 
 
 def test_create_refused_to_engineer_and_viewer(client_for: Any, make_member: Any, team: Any) -> None:
@@ -172,7 +198,8 @@ def test_feature_page_shows_spec_and_offers_sensible_transitions(client_for: Any
     body = response.content.decode()
     assert response.status_code == 200
     assert "conversion" in body  # a success criterion of the spec
-    assert 'name="to" value="dropped"' in body
+    assert 'name="to" value="dropped"' not in body  # dropping asks why first
+    assert reverse("collab:feature_drop", args=[feature.key]) in body
     assert 'name="to" value="aligned"' not in body
     assert 'name="to" value="delivered"' not in body
 
@@ -316,7 +343,7 @@ def test_feature_list_does_not_leak_other_orgs_via_team_filter(client_for: Any, 
 def test_services_create_keys_in_sequence(org: Any, team: Any, pm: Any) -> None:
     first = services.feature_create(org=org, team=team, title="A", by=pm)
     second = services.feature_create(org=org, team=team, title="B", by=pm)
-    assert int(second.key[2:]) == int(first.key[2:]) + 1
+    assert int(second.key.rsplit("-", 1)[1]) == int(first.key.rsplit("-", 1)[1]) + 1
 
 
 def test_a_past_delivery_day_ends_at_five_in_the_organisations_time_zone(
@@ -331,3 +358,57 @@ def test_a_past_delivery_day_ends_at_five_in_the_organisations_time_zone(
     )
     feature.refresh_from_db()
     assert feature.delivered_at == datetime(2026, 1, 15, 17, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "delivered 2 Dec 2026"), ("fr", "2 déc. 2026")])
+def test_dates_spell_the_month_in_the_readers_language(
+    client_for: Any, pm: Any, team: Any, language: str, shown: str
+) -> None:
+    delivered = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    feature = _feature(team, status="delivered", delivered_at=delivered)
+    body = (
+        client_for(pm)
+        .get(reverse("collab:feature_detail", args=[feature.key]), HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+    )
+    assert shown in body
+    assert "12/02/2026" not in body
+    assert "02/12/2026" not in body
+
+
+def test_drop_asks_for_a_reason_and_shows_it_on_the_feature_page(client_for: Any, pm: Any, team: Any) -> None:
+    feature = _feature(team, status="framing")
+    client = client_for(pm)
+    url = reverse("collab:feature_drop", args=[feature.key])
+    # The status form's one click no longer drops: it leads to the confirmation.
+    response = client.post(reverse("collab:feature_transition", args=[feature.key]), {"to": "dropped"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert 'name="reason"' in page
+    response = client.post(url, {"reason": "   "})
+    assert response.status_code == 200
+    assert "Say why the feature is dropped" in response.content.decode()
+    feature.refresh_from_db()
+    assert feature.status == "framing"
+    response = client.post(url, {"reason": "Superseded by the one-page checkout"})
+    assert response.status_code == 302
+    feature.refresh_from_db()
+    assert feature.status == "dropped"
+    body = client.get(reverse("collab:feature_detail", args=[feature.key])).content.decode()
+    assert "Superseded by the one-page checkout" in body
+    assert pm.user.get_full_name() in body
+
+
+def test_drop_refused_to_an_engineer_and_for_an_accepted_feature(
+    client_for: Any, pm: Any, make_member: Any, team: Any
+) -> None:
+    feature = _feature(team, status="framing")
+    engineer = client_for(make_member("engineer", team=team))
+    url = reverse("collab:feature_drop", args=[feature.key])
+    assert engineer.post(url, {"reason": "no"}).status_code == 403
+    accepted = _feature(team, status="accepted")
+    response = client_for(pm).post(reverse("collab:feature_drop", args=[accepted.key]), {"reason": "x"})
+    assert response.status_code == 302
+    accepted.refresh_from_db()
+    assert accepted.status == "accepted"

@@ -83,3 +83,31 @@ def test_errors_reach_sentry_when_a_dsn_is_set_and_nothing_is_sent_without():
         assert received == []
     finally:
         server.shutdown()
+
+
+FORBIDDEN_SCRIPT = """
+import django
+django.setup()
+from django.core.exceptions import PermissionDenied
+from django.test import RequestFactory
+from django.core.handlers.exception import response_for_exception
+try:
+    raise PermissionDenied("not yours")
+except PermissionDenied as exc:
+    response_for_exception(RequestFactory().get("/settings/"), exc)
+"""
+
+
+def test_a_refused_request_is_one_line_without_a_traceback():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "TESTING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", FORBIDDEN_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len([line for line in lines if "Forbidden" in line]) == 1, result.stderr
+    assert "Traceback" not in result.stderr

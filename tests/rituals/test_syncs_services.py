@@ -26,12 +26,18 @@ def items_by_source(sync):
     return {i.source: i for i in sync.items.select_related("section")}
 
 
-def test_keys_are_per_organisation(org, team, pm, make_member):
-    assert drive_sync(org, team, pm).key == "S-1"
-    assert drive_sync(org, team, pm).key == "S-2"
+def test_keys_read_ritual_team_and_week_per_organisation(org, team, pm, make_member):
+    assert drive_sync(org, team, pm).key == f"drive-{team.slug}-{WEEK}"
+    assert drive_sync(org, team, pm).key == f"drive-{team.slug}-{WEEK}-2"
+    assert drive_sync(org, team, pm).key == f"drive-{team.slug}-{WEEK}-3"
+    # Sunday 8 March 23:30 UTC is already Monday 9 March in Paris: the next week.
+    late = datetime(2026, 3, 8, 23, 30, tzinfo=UTC)
+    assert drive_sync(org, team, pm, when=late).key == f"drive-{team.slug}-2026-W11"
+    assert drive_sync(org, None, pm).key == f"drive-{WEEK}"
     other = OrganisationFactory()
     other_pm = make_member("pm", organisation=other)
-    assert drive_sync(other, TeamFactory(org=other), other_pm).key == "S-1"
+    other_team = TeamFactory(org=other, slug=team.slug)
+    assert drive_sync(other, other_team, other_pm).key == f"drive-{team.slug}-{WEEK}"
 
 
 def test_sections_are_copied_from_the_template(org, team, pm):

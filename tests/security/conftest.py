@@ -19,6 +19,8 @@ from collab.features import glossary, okrs
 from collab.models import GlossaryTerm, Invitation, KeyResult, Membership, Objective, Team
 from delivery.api.services import token_create
 from delivery.models import ApiToken, Deployment, Incident
+from integrations.models import Delivery
+from integrations.services import connection_create
 from metrics.computations import METRICS
 from productops.models import Experiment
 from rituals import models as rituals
@@ -108,6 +110,8 @@ class World:
     incident: Incident
     experiment: Experiment
     import_job: ImportJob
+    connection: Any
+    connection_delivery: Any
 
     def records(self) -> list[Any]:
         return [value for value in vars(self).values() if hasattr(value, "_meta")]
@@ -133,6 +137,7 @@ def build_world(tag: str) -> World:
     )
     leader = MembershipFactory(org=org, role="vp_product")
     now = timezone.now()
+    connection = connection_create(org=org, provider="github", name=f"{tag} GitHub", team=team)[0]
     deployment = Deployment.objects.create(
         org=org, team=team, key=f"{tag}-D1", environment="production", result="success", finished_at=now
     )
@@ -167,6 +172,10 @@ def build_world(tag: str) -> World:
         ),
         experiment=ExperimentFactory(feature=feature, created_by=member),
         import_job=ImportJob.objects.create(uploaded_by=member.user, from_org=org, role="product_ops"),
+        connection=connection,
+        connection_delivery=Delivery.objects.create(
+            connection=connection, event="ping", status="recorded", body=b"{}"
+        ),
     )
 
 
@@ -198,6 +207,8 @@ FILL_RULES: dict[tuple[str, str], Any] = {
     ("settings/api-tokens/", "pk"): lambda w: w.api_token.pk,
     ("experiments/", "pk"): lambda w: w.experiment.pk,
     ("settings/workspace/import/", "job_id"): lambda w: w.import_job.pk,
+    ("settings/connections/", "pk"): lambda w: w.connection.pk,
+    ("settings/connections/", "delivery_pk"): lambda w: w.connection_delivery.pk,
 }
 
 # Parameters that name no organisation's record: the same value for everyone, answered from the
@@ -213,6 +224,7 @@ NOT_ORG_SCOPED: dict[str, str] = {
     "accounts/reset/": "Django's password reset: the signed uid and token are the credential",
     "invitations/accept/": "the invitation's secret token is the credential, whoever holds it",
     "rituals/feeds/": "the calendar feed's secret token is the credential (a public .ics address)",
+    "hooks/": "outside products' webhooks: the connection id and the signature are the credential (tests/integrations)",
     "^api/": "the JSON API: the bearer token names the organisation (tests/metrics/test_api_*)",
 }
 

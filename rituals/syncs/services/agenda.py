@@ -62,7 +62,7 @@ def sync_create(
     sync = Sync.objects.create(
         org=org,
         team=team,
-        key=next_sync_key(org),
+        key=next_sync_key(org=org, ritual=template.ritual, team=team, scheduled_at=scheduled_at),
         ritual=template.ritual,
         facilitator=facilitator,
         scheduled_at=scheduled_at,

@@ -8,14 +8,12 @@ import zoneinfo
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, IntegerField, Max
-from django.db.models.functions import Cast, Substr
+from django.db.models import F
 
 from collab import weeks
-from collab.models import Organisation
+from collab.models import Organisation, Team
 from rituals.models import Sync
 
-KEY_PREFIX = "S-"
 _KEY_LOCK_NAMESPACE = 0x53594E43  # "SYNC": advisory lock namespace for key allocation
 
 
@@ -39,14 +37,20 @@ def week_bounds(moment: datetime, org: Organisation) -> tuple[str, datetime, dat
     return weeks.week_bounds(moment, org.time_zone)
 
 
-def next_sync_key(org: Organisation) -> str:
-    """S-<n>, one more than the highest S-<n> of the organisation. Call inside a transaction: an
-    advisory lock serialises allocation per organisation until commit."""
+def next_sync_key(*, org: Organisation, ritual: str, team: Team | None, scheduled_at: datetime) -> str:
+    """<ritual>-<team slug>-<ISO week> (`drive-checkout-2026-W50`; without a team,
+    `drive-2026-W50`), the week taken in the organisation's time zone; -2, -3… when the week already
+    has one. Call inside a transaction: an advisory lock serialises allocation per organisation
+    until commit."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_KEY_LOCK_NAMESPACE, org.pk])
-    highest = (
-        Sync.objects.filter(org=org, key__regex=rf"^{re.escape(KEY_PREFIX)}[0-9]{{1,9}}$")
-        .annotate(n=Cast(Substr("key", len(KEY_PREFIX) + 1), IntegerField()))
-        .aggregate(top=Max("n"))["top"]
+    week = weeks.week_bounds(scheduled_at, org.time_zone)[0]
+    base = "-".join(part for part in (ritual, team.slug[:40] if team is not None else "", week) if part)
+    taken = set(
+        Sync.objects.filter(org=org, key__regex=rf"^{re.escape(base)}(-[0-9]{{1,9}})?$").values_list(
+            "key", flat=True
+        )
     )
-    return f"{KEY_PREFIX}{(highest or 0) + 1}"
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)

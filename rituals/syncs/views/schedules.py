@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collab.forms import add_errors
 from collab.http import OrgRequest
 from collab.permissions import Cap, can, require
+from collab.ratelimits import ALL, rate_limited
 from rituals.models import SyncSchedule
 from rituals.syncs import ics, selectors, services
 from rituals.syncs.forms import WEEKDAYS, ScheduleForm
@@ -150,6 +151,7 @@ def schedule_delete(request: OrgRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@rate_limited("ics-feed", "RATELIMIT_ICS_FEED", methods=ALL)
 def schedule_feed(request: OrgRequest, token: str) -> HttpResponse:
     """The calendar to subscribe to. No login: the unguessable token is the credential."""
     schedule = (
