@@ -137,3 +137,41 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class PullRequest(models.Model):
+    """A merged pull (GitHub) or merge (GitLab) request: when it was opened and merged, and the
+    deployment that shipped its merge commit once one is known."""
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="pull_requests")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="pull_requests")
+    repository = models.CharField(_("repository"), max_length=200)
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    merged_at = models.DateTimeField(_("merged at"))
+    first_commit_at = models.DateTimeField(_("first commit at"), null=True, blank=True)
+    merge_commit_sha = models.CharField(_("merge commit"), max_length=64, blank=True)
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.SET_NULL, null=True, blank=True, related_name="pull_requests"
+    )
+    source = models.CharField(_("source"), max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pull request")
+        verbose_name_plural = _("pull requests")
+        ordering: ClassVar = ["id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["org", "repository", "number"], name="pull_request_unique_number_per_repository"
+            )
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["org", "merged_at"]),
+            models.Index(fields=["org", "merge_commit_sha"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository}#{self.number}"

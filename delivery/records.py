@@ -13,7 +13,7 @@ from django.db import transaction
 
 from collab.models import Feature, Organisation, Team
 from collab.signals import records_changed_later
-from delivery.models import Commit, Deployment, Incident
+from delivery.models import Commit, Deployment, Incident, PullRequest
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ def deployment_upsert(
             return existing, False
         existing.result, existing.finished_at, existing.environment = result, finished_at, environment
         existing.save(update_fields=["result", "finished_at", "environment"])
+        _link_pull_requests(existing)
         _announce(existing.team)
         return existing, True
     deployment = Deployment.objects.create(
@@ -90,6 +91,7 @@ def deployment_upsert(
             rows.append(Commit(deployment=deployment, sha=commit.sha, authored_at=commit.authored_at))
     Commit.objects.bulk_create(rows)
     deployment.features.set([f for f in features if f.org_id == org.pk])
+    _link_pull_requests(deployment)
     _announce(team)
     return deployment, True
 
@@ -144,3 +146,94 @@ def incident_resolve(
     incident.save(update_fields=["resolved_at"])
     _announce(incident.team)
     return incident, True
+
+
+def _shipping_deployment(*, org: Organisation, sha: str) -> Deployment | None:
+    """The first successful production deployment of `org` that took the commit `sha`."""
+    if not sha:
+        return None
+    return (
+        Deployment.objects.filter(
+            org=org,
+            environment=Deployment.Environment.PRODUCTION,
+            result=Deployment.Result.SUCCESS,
+            commits__sha=sha,
+        )
+        .order_by("finished_at", "id")
+        .first()
+    )
+
+
+def _link_pull_requests(deployment: Deployment) -> None:
+    """Pull requests whose merge commit `deployment` shipped, not yet linked to a deployment."""
+    if not deployment.counts_for_dora:
+        return
+    shas = list(deployment.commits.values_list("sha", flat=True))
+    if shas:
+        PullRequest.objects.filter(
+            org_id=deployment.org_id, merge_commit_sha__in=shas, deployment__isnull=True
+        ).update(deployment=deployment)
+
+
+@dataclass(frozen=True)
+class PullRequestData:
+    repository: str
+    number: int
+    title: str
+    url: str
+    opened_at: datetime
+    merged_at: datetime
+    first_commit_at: datetime | None
+    merge_commit_sha: str
+
+
+@transaction.atomic
+def pull_request_upsert(
+    *, org: Organisation, team: Team, data: PullRequestData, source: str
+) -> tuple[PullRequest, bool]:
+    """Record the merged pull request `data.repository`#`data.number` of `org`, or bring it up to
+    date; linked to the deployment that shipped its merge commit when one is known. Returns
+    (pull request, changed); the same event twice changes nothing."""
+    if team.org_id != org.pk:
+        raise ValueError("team of another organisation")
+    values = {
+        "team": team,
+        "title": data.title[:300],
+        "url": data.url[:500],
+        "opened_at": min(data.opened_at, data.merged_at),
+        "merged_at": data.merged_at,
+        "first_commit_at": data.first_commit_at,
+        "merge_commit_sha": data.merge_commit_sha[:64],
+    }
+    existing = (
+        PullRequest.objects.select_for_update()
+        .filter(org=org, repository=data.repository[:200], number=data.number)
+        .first()
+    )
+    if existing is None:
+        pull = PullRequest.objects.create(
+            org=org,
+            repository=data.repository[:200],
+            number=data.number,
+            deployment=_shipping_deployment(org=org, sha=data.merge_commit_sha),
+            source=source,
+            **values,
+        )
+        _announce(team)
+        return pull, True
+    if existing.first_commit_at is not None and data.first_commit_at is None:
+        values["first_commit_at"] = existing.first_commit_at
+    changed = [name for name, value in values.items() if getattr(existing, name) != value]
+    if existing.deployment_id is None:
+        shipping = _shipping_deployment(org=org, sha=data.merge_commit_sha)
+        if shipping is not None:
+            existing.deployment = shipping
+            changed.append("deployment")
+    if not changed:
+        return existing, False
+    for name in changed:
+        if name != "deployment":
+            setattr(existing, name, values[name])
+    existing.save(update_fields=changed)
+    _announce(team)
+    return existing, True

@@ -144,6 +144,33 @@ def merged_store(
         row.save(update_fields=["message"])
 
 
+def first_commit_at(connection: Connection, *, repository: str, branch: str) -> datetime | None:
+    """When the earliest commit pushed to the pull request's source `branch` was authored."""
+    return (
+        PushedCommit.objects.filter(connection=connection, repository=repository[:200], ref=branch[:255])
+        .order_by("authored_at")
+        .values_list("authored_at", flat=True)
+        .first()
+    )
+
+
+def pull_request_store(connection: Connection, *, repository: str, branch: str, data: dict[str, Any]) -> None:
+    """Keep the merged pull request itself when its repository feeds a team."""
+    team = team_for(connection, repository)
+    if team is None:
+        return
+    records.pull_request_upsert(
+        org=connection.org,
+        team=team,
+        data=records.PullRequestData(
+            repository=repository,
+            first_commit_at=first_commit_at(connection, repository=repository, branch=branch),
+            **data,
+        ),
+        source=connection.provider,
+    )
+
+
 def _pull_request(connection: Connection, payload: Any) -> Outcome:
     action = text(payload, "action")
     pull = get(payload, "pull_request")
@@ -151,13 +178,37 @@ def _pull_request(connection: Connection, payload: Any) -> Outcome:
         return ignored(reasons.ACTION_NOT_USED, action)
     if not pull.get("merged") or not pull.get("merge_commit_sha"):
         return ignored(reasons.NOT_MERGED, str(pull.get("number") or ""))
+    repository = text(payload, "repository", "full_name")
+    number = text(pull, "number")
+    if not number.isdigit() or len(number) > 9:
+        return ignored(reasons.MALFORMED, "pull_request.number")
+    sha, merged_at, branch = (
+        text(pull, "merge_commit_sha"),
+        timestamp(pull, "merged_at"),
+        text(pull, "head", "ref"),
+    )
+    title = str(pull.get("title") or "")
     merged_store(
         connection,
-        repository=text(payload, "repository", "full_name"),
+        repository=repository,
         base=text(pull, "base", "ref"),
-        sha=text(pull, "merge_commit_sha"),
-        merged_at=timestamp(pull, "merged_at"),
-        texts=[str(pull.get("title") or ""), text(pull, "head", "ref")],
+        sha=sha,
+        merged_at=merged_at,
+        texts=[title, branch],
+    )
+    url = pull.get("html_url")
+    pull_request_store(
+        connection,
+        repository=repository,
+        branch=branch,
+        data={
+            "number": int(number),
+            "title": title,
+            "url": url if isinstance(url, str) and url.startswith("https://") else "",
+            "opened_at": timestamp(pull, "created_at"),
+            "merged_at": merged_at,
+            "merge_commit_sha": sha,
+        },
     )
     return RECORDED
 

@@ -87,13 +87,34 @@ def _merge_request(connection: Connection, payload: Any) -> Outcome:
     action = str(attributes.get("action") or attributes.get("state") or "")
     if action not in {"merge", "merged"} or not attributes.get("merge_commit_sha"):
         return ignored(reasons.ACTION_NOT_USED, action)
+    project = text(payload, "project", "path_with_namespace")
+    number = text(attributes, "iid")
+    if not number.isdigit() or len(number) > 9:
+        return ignored(reasons.MALFORMED, "object_attributes.iid")
+    sha, branch = text(attributes, "merge_commit_sha"), text(attributes, "source_branch")
+    merged_at = timestamp(attributes, "merged_at" if attributes.get("merged_at") else "updated_at")
+    title = str(attributes.get("title") or "")
     github.merged_store(
         connection,
-        repository=text(payload, "project", "path_with_namespace"),
+        repository=project,
         base=text(attributes, "target_branch"),
-        sha=text(attributes, "merge_commit_sha"),
-        merged_at=timestamp(attributes, "updated_at"),
-        texts=[str(attributes.get("title") or ""), text(attributes, "source_branch")],
+        sha=sha,
+        merged_at=merged_at,
+        texts=[title, branch],
+    )
+    url = attributes.get("url")
+    github.pull_request_store(
+        connection,
+        repository=project,
+        branch=branch,
+        data={
+            "number": int(number),
+            "title": title,
+            "url": url if isinstance(url, str) and url.startswith("https://") else "",
+            "opened_at": timestamp(attributes, "created_at"),
+            "merged_at": merged_at,
+            "merge_commit_sha": sha,
+        },
     )
     return RECORDED
 

@@ -76,6 +76,8 @@ _TIMESTAMP_FIELDS = frozenset(
         "decided_at",
         "finished_at",
         "authored_at",
+        "merged_at",
+        "first_commit_at",
     }
 )
 _MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: duration_minutes

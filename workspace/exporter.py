@@ -27,7 +27,7 @@ from collab.models import (
     TeamMember,
 )
 from collab.weeks import org_zone
-from delivery.models import Commit, Deployment, Incident
+from delivery.models import Commit, Deployment, Incident, PullRequest
 from workspace.common import (
     FORMAT,
     as_float,
@@ -79,6 +79,7 @@ class _Exporter:
         for name in ("syncs", "conflicts", "escalations", "obstacles"):
             doc[name] = rituals[name]
         doc["deployments"], doc["incidents"] = self.deployments()
+        put(doc, "pull_requests", self.pull_requests())
         doc["pulses"] = rituals["pulses"]
         doc["glossary"] = self.glossary()
         return doc
@@ -402,6 +403,41 @@ class _Exporter:
             put(item, "deployment", keys.get(row["deployment_id"]))
             incidents.append(item)
         return deployments, incidents
+
+    def pull_requests(self) -> list[dict[str, Any]] | None:
+        """None (the list left out) when there is none, so documents without pull requests keep
+        their shape."""
+        pulls = []
+        for row in (
+            PullRequest.objects.filter(org=self.org)
+            .order_by("id")
+            .values(
+                "team_id",
+                "repository",
+                "number",
+                "title",
+                "url",
+                "opened_at",
+                "merged_at",
+                "first_commit_at",
+                "merge_commit_sha",
+                "deployment__key",
+            )
+        ):
+            item: dict[str, Any] = {
+                "team": self.team_slugs[row["team_id"]],
+                "repository": row["repository"],
+                "number": row["number"],
+            }
+            put(item, "title", row["title"])
+            put(item, "url", row["url"])
+            item["opened_at"] = self.ts(row["opened_at"])
+            item["merged_at"] = self.ts(row["merged_at"])
+            put(item, "first_commit_at", self.ts(row["first_commit_at"]))
+            put(item, "merge_commit_sha", row["merge_commit_sha"])
+            put(item, "deployment", row["deployment__key"])
+            pulls.append(item)
+        return pulls or None
 
     def glossary(self) -> list[dict[str, Any]]:
         terms = []

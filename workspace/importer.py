@@ -36,7 +36,7 @@ from collab.models import (
 )
 from collab.services import invitation_create, invitation_stand_in_create
 from collab.signals import records_changed_later
-from delivery.models import Commit, Deployment, Incident
+from delivery.models import Commit, Deployment, Incident, PullRequest
 from workspace.bulk import BATCH_SIZE, bulk, copy_rows
 from workspace.checks import database_errors, document_order
 from workspace.common import as_float, parse_optional_timestamp, parse_timestamp
@@ -423,6 +423,26 @@ class _Loader:
                     source="import",
                 )
                 for data in self.doc["incidents"]
+            ],
+        )
+        bulk(
+            PullRequest,
+            [
+                PullRequest(
+                    org=self.org,
+                    team=self.teams[data["team"]],
+                    repository=data["repository"],
+                    number=data["number"],
+                    title=data.get("title") or "",
+                    url=data.get("url") or "",
+                    opened_at=parse_timestamp(data["opened_at"]),
+                    merged_at=parse_timestamp(data["merged_at"]),
+                    first_commit_at=parse_optional_timestamp(data.get("first_commit_at")),
+                    merge_commit_sha=data.get("merge_commit_sha") or "",
+                    deployment_id=ids[data["deployment"]] if data.get("deployment") else None,
+                    source="import",
+                )
+                for data in self.doc.get("pull_requests") or []
             ],
         )
 

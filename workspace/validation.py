@@ -490,6 +490,7 @@ class _SemanticChecks:
         self.check_obstacles()
         self.check_deployments()
         self.check_incidents()
+        self.check_pull_requests()
         self.check_pulses()
 
     # -- helpers
@@ -677,6 +678,21 @@ class _SemanticChecks:
             self.team(loc, incident)
             self.not_before(loc, incident, "resolved_at", "started_at")
             self.ref_field(loc, incident, "deployment", self.deployments, "deployment")
+
+    def check_pull_requests(self) -> None:
+        seen: set[tuple[str, int]] = set()
+        for index, pull in _records(self.doc, "pull_requests"):
+            loc: Loc = ("pull_requests", index)
+            self.team(loc, pull)
+            self.not_before(loc, pull, "merged_at", "opened_at")
+            self.ref_field(loc, pull, "deployment", self.deployments, "deployment")
+            repository, number = pull.get("repository"), pull.get("number")
+            if isinstance(repository, str) and isinstance(number, int) and not isinstance(number, bool):
+                if (repository, number) in seen:
+                    self.out.add(
+                        (*loc, "number"), f"duplicate pull request {_quote(f'{repository}#{number}')}"
+                    )
+                seen.add((repository, number))
 
     def check_pulses(self) -> None:
         # Several answers for the same (team, week) are allowed: a pulse is one answer per person.

@@ -430,6 +430,20 @@ def full_document(slug: str = "every-field") -> dict[str, Any]:
                 "started_at": "2026-04-20T09:00:00+02:00",
             },
         ],
+        "pull_requests": [
+            {
+                "team": "payments",
+                "repository": "acme/payments",
+                "number": 42,
+                "title": "Card form (PAY-1)",
+                "url": "https://github.com/acme/payments/pull/42",
+                "opened_at": "2026-04-07T10:00:00+02:00",
+                "merged_at": "2026-04-09T09:00:00+02:00",
+                "first_commit_at": "2026-04-06T17:30:00+02:00",
+                "merge_commit_sha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                "deployment": "D-1",
+            },
+        ],
         "pulses": [
             {"team": "payments", "week": "2026-W15", "score": 4},
             {"team": "payments", "week": "2026-W15", "score": 5},
@@ -485,6 +499,7 @@ def test_export_keys_follow_the_format_order() -> None:
         "obstacles",
         "deployments",
         "incidents",
+        "pull_requests",
         "pulses",
         "glossary",
     ]

@@ -34,10 +34,14 @@ class Command(BaseCommand):
         listing.add_argument("org_slug")
         sub.add_parser("process", help="Process every delivery still pending.")
         backfill = sub.add_parser(
-            "backfill", help="Read a GitHub repository's past deployments (token from $GITHUB_TOKEN)."
+            "backfill",
+            help="Read a GitHub repository's past deployments (token from $GITHUB_TOKEN) or a PagerDuty "
+            "connection's past incidents (token from $PAGERDUTY_TOKEN or --token).",
         )
         backfill.add_argument("connection_id")
-        backfill.add_argument("repository", help="owner/name")
+        backfill.add_argument("repository", nargs="?", help="owner/name (GitHub)")
+        backfill.add_argument("--days", type=int, default=90, help="PagerDuty: how many days back")
+        backfill.add_argument("--token", help="PagerDuty: a read-only REST API key")
 
     def _org(self, slug: str) -> Organisation:
         org = Organisation.objects.filter(slug=slug).first()
@@ -80,15 +84,12 @@ class Command(BaseCommand):
             ]
             self.stdout.write(json.dumps(rows))
         elif action == "backfill":
-            self._backfill(options["connection_id"], options["repository"])
+            self._backfill(options["connection_id"], options)
         else:
             count = services.deliveries_process_pending()
             self.stdout.write(json.dumps({"processed": count}))
 
-    def _backfill(self, connection_id: str, repository: str) -> None:
-        token = os.environ.get("GITHUB_TOKEN", "")
-        if not token:
-            raise CommandError("set GITHUB_TOKEN to a token that may read the repository")
+    def _backfill(self, connection_id: str, options: dict[str, Any]) -> None:
         try:
             connection = (
                 Connection.objects.filter(pk=uuid.UUID(connection_id)).select_related("org", "team").first()
@@ -98,7 +99,20 @@ class Command(BaseCommand):
         if connection is None:
             raise CommandError(f"no connection '{connection_id}'")
         try:
-            result = backfill.github_backfill(connection=connection, token=token, repository=repository)
+            if connection.provider == "pagerduty":
+                token = options["token"] or os.environ.get("PAGERDUTY_TOKEN", "")
+                if not token:
+                    raise CommandError("set PAGERDUTY_TOKEN (or --token) to a read-only REST API key")
+                result = backfill.pagerduty_backfill(connection=connection, token=token, days=options["days"])
+            else:
+                token = os.environ.get("GITHUB_TOKEN", "")
+                if not token:
+                    raise CommandError("set GITHUB_TOKEN to a token that may read the repository")
+                if not options["repository"]:
+                    raise CommandError("name the repository: backfill CONNECTION_ID owner/name")
+                result = backfill.github_backfill(
+                    connection=connection, token=token, repository=options["repository"]
+                )
         except (backfill.BackfillError, httpx.HTTPError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(result))
