@@ -135,3 +135,58 @@ class ExperimentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.experiment_id} · {self.at:%Y-%m-%d}"
+
+
+class FeedbackItem(models.Model):
+    """What a customer said, logged by hand or imported from CSV, then triaged: linked to a
+    feature, merged into another item it duplicates, or dismissed with a reason."""
+
+    class Source(models.TextChoices):
+        SUPPORT = "support", _("Support")
+        SALES = "sales", _("Sales")
+        INTERVIEW = "interview", _("Interview")
+        SURVEY = "survey", _("Survey")
+        IN_APP = "in_app", _("In-app")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        UNTRIAGED = "untriaged", _("Untriaged")
+        LINKED = "linked", _("Linked")
+        DISMISSED = "dismissed", _("Dismissed")
+        MERGED = "merged", _("Merged")
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="feedback_items")
+    text = models.TextField(_("feedback or quote"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    account = models.CharField(_("customer or account"), max_length=200, blank=True)
+    segment = models.CharField(_("segment"), max_length=100, blank=True)
+    received_on = models.DateField(_("date"))
+    logged_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UNTRIAGED)
+    feature = models.ForeignKey(
+        Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback_items"
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="duplicates"
+    )
+    dismiss_reason = models.TextField(_("why it is dismissed"), blank=True)
+
+    class Meta:
+        verbose_name = _("feedback item")
+        verbose_name_plural = _("feedback items")
+        ordering: ClassVar = ["-received_on", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismiss_reason=""), name="feedback_dismissed_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="merged", duplicate_of__isnull=False)
+                | (~Q(status="merged") & Q(duplicate_of__isnull=True)),
+                name="feedback_merged_points_to_kept",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["org", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]

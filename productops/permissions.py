@@ -23,3 +23,13 @@ def may_edit_experiments(membership: Membership | None) -> bool:
 def require_experiment_editor(membership: Membership | None) -> None:
     if not may_edit_experiments(membership):
         raise PermissionDenied(_("Only Product Ops, PMs and leadership create and edit experiments."))
+
+
+def may_edit_feedback(membership: Membership | None) -> bool:
+    """Product Ops, PMs and leadership triage feedback; everyone in the organisation reads it."""
+    return may_edit_experiments(membership)
+
+
+def require_feedback_editor(membership: Membership | None) -> None:
+    if not may_edit_feedback(membership):
+        raise PermissionDenied(_("Only Product Ops, PMs and leadership log and triage feedback."))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from productops import views
+from productops.feedback import views as feedback
 
 app_name = "productops"
 
@@ -16,4 +17,12 @@ urlpatterns = [
     path("experiments/<int:pk>/start/", views.experiment_start, name="experiment_start"),
     path("experiments/<int:pk>/results/", views.experiment_results, name="experiment_results"),
     path("experiments/<int:pk>/stop/", views.experiment_stop, name="experiment_stop"),
+    path("feedback/", feedback.feedback_inbox, name="feedback_inbox"),
+    path("feedback/new/", feedback.feedback_create, name="feedback_create"),
+    path("feedback/import/", feedback.feedback_import, name="feedback_import"),
+    path("feedback/<int:pk>/link/", feedback.feedback_link, name="feedback_link"),
+    path("feedback/<int:pk>/new-feature/", feedback.feedback_create_feature, name="feedback_create_feature"),
+    path("feedback/merge/", feedback.feedback_merge, name="feedback_merge"),
+    path("feedback/<int:pk>/dismiss/", feedback.feedback_dismiss, name="feedback_dismiss"),
+    path("feedback/features/<str:key>/", feedback.feedback_evidence, name="feedback_evidence"),
 ]

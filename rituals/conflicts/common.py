@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 
 from django.db import models
-from django.db.models import IntegerField, Max
+from django.db.models import F, IntegerField, Max, Q
 from django.db.models.functions import Cast, Substr
 
 from collab.models import Membership, Organisation, Role
 from collab.signals import records_changed_later
+from rituals.models import Decision, Sync, SyncItem
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +47,33 @@ def refresh_team_metrics_later(*, team_id: int | None, org_id: int | None = None
     """After commit, announce that the team's records changed (or the organisation's, for a record
     of no team); the metrics app recomputes what they reach."""
     records_changed_later(sender=Organisation, org_id=org_id, team_id=team_id)
+
+
+def settle_sync_items(*, origin: SyncItem | None, source: str, text: str, author: Membership | None) -> int:
+    """Close the loop in the syncs: the item a conflict or an escalation came from, and every item
+    the agenda pre-filled from it (`source`, e.g. "conflict:12") or carried from the origin, get the
+    decision in their section and are marked done, so nothing carries it over again. Syncs already
+    closed keep their minutes (but for the origin's own sync); there the item is only marked done. Returns how many items were settled."""
+    lookup = Q(source=source)
+    if origin is not None:
+        lookup |= Q(pk=origin.pk) | Q(source=f"carried:{origin.pk}")
+    items = list(
+        SyncItem.objects.filter(lookup, done=False).select_related("sync").select_for_update(of=("self",))
+    )
+    touched: set[int] = set()
+    for item in items:
+        item.done = True
+        item.save(update_fields=["done"])
+        if item.sync.status != Sync.Status.CLOSED or (origin is not None and item.pk == origin.pk):
+            Decision.objects.create(
+                sync_id=item.sync_id,
+                section_id=item.section_id,
+                text=text,
+                feature_id=item.feature_id,
+                author=author,
+            )
+        touched.add(item.sync_id)
+    if touched:
+        # Every live screen of those syncs refreshes on its next poll.
+        Sync.objects.filter(pk__in=touched).update(revision=F("revision") + 1)
+    return len(items)

@@ -43,6 +43,7 @@ def test_log_in_create_a_team_invite_a_member_and_switch_language(
         "Rituels",
         "Conflits",
         "Expériences",
+        "Retours",
         "Tableaux",
         "de",
         "bord",

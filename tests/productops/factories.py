@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
-from productops.models import Experiment
+from productops.models import Experiment, FeedbackItem
 from tests.factories import FeatureFactory, MembershipFactory
 
 
@@ -24,3 +26,16 @@ class ExperimentFactory(factory.django.DjangoModelFactory):
     mde = 0.02
     daily_traffic = 1000
     checklist = factory.LazyFunction(lambda: [{"item": "Tracking checked", "done": False}])
+
+
+class FeedbackItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeedbackItem
+
+    logged_by = factory.SubFactory(MembershipFactory, role="product_ops")
+    org = factory.SelfAttribute("logged_by.org")
+    text = factory.Sequence(lambda n: f"Exports are too slow ({n})")
+    source = "support"
+    account = factory.Sequence(lambda n: f"Account {n}")
+    segment = "Enterprise"
+    received_on = dt.date(2026, 3, 2)

@@ -22,7 +22,7 @@ from delivery.models import ApiToken, Deployment, Incident
 from integrations.models import Delivery
 from integrations.services import connection_create
 from metrics.computations import METRICS
-from productops.models import Experiment
+from productops.models import Experiment, FeedbackItem
 from rituals import models as rituals
 from rituals.syncs import services as sync_services
 from tests.factories import (
@@ -33,7 +33,7 @@ from tests.factories import (
     TeamFactory,
     TeamMemberFactory,
 )
-from tests.productops.factories import ExperimentFactory
+from tests.productops.factories import ExperimentFactory, FeedbackItemFactory
 from tests.rituals.factories import (
     ConflictFactory,
     EscalationFactory,
@@ -109,6 +109,7 @@ class World:
     deployment: Deployment
     incident: Incident
     experiment: Experiment
+    feedback: FeedbackItem
     import_job: ImportJob
     connection: Any
     connection_delivery: Any
@@ -171,6 +172,7 @@ def build_world(tag: str) -> World:
             org=org, team=team, key=f"{tag}-I1", title="Outage", started_at=now - timedelta(hours=2)
         ),
         experiment=ExperimentFactory(feature=feature, created_by=member),
+        feedback=FeedbackItemFactory(logged_by=member),
         import_job=ImportJob.objects.create(uploaded_by=member.user, from_org=org, role="product_ops"),
         connection=connection,
         connection_delivery=Delivery.objects.create(
@@ -206,6 +208,8 @@ FILL_RULES: dict[tuple[str, str], Any] = {
     ("dashboards/teams/", "slug"): lambda w: w.team.slug,
     ("settings/api-tokens/", "pk"): lambda w: w.api_token.pk,
     ("experiments/", "pk"): lambda w: w.experiment.pk,
+    ("feedback/", "pk"): lambda w: w.feedback.pk,
+    ("feedback/features/", "key"): lambda w: w.feature.key,
     ("settings/workspace/import/", "job_id"): lambda w: w.import_job.pk,
     ("settings/connections/", "pk"): lambda w: w.connection.pk,
     ("settings/connections/", "delivery_pk"): lambda w: w.connection_delivery.pk,

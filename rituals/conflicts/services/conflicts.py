@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab.models import Membership, Organisation, Team
-from rituals.conflicts.common import next_key, refresh_team_metrics_later
+from rituals.conflicts.common import next_key, refresh_team_metrics_later, settle_sync_items
 from rituals.models import Conflict, ConflictCategory, ConflictSession, Sync, SyncItem
 
 KEY_PREFIX = "C"
@@ -197,6 +197,13 @@ def conflict_resolve(
     conflict.resolution = resolution.strip()
     conflict.resolved_at = resolved_at
     conflict.save(update_fields=["resolution", "resolved_at", "updated_at"])
+    settle_sync_items(
+        origin=conflict.origin_item,
+        source=f"conflict:{conflict.pk}",
+        text=_("%(key)s (conflict) resolved: %(resolution)s")
+        % {"key": conflict.key, "resolution": conflict.resolution},
+        author=by,
+    )
     refresh_team_metrics_later(team_id=conflict.team_id)
     return conflict
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from collab.mail import task_after_commit
 from collab.models import Membership, TeamMember
-from rituals.conflicts.common import LEVEL_ROLES, next_key, refresh_team_metrics_later
+from rituals.conflicts.common import LEVEL_ROLES, next_key, refresh_team_metrics_later, settle_sync_items
 from rituals.conflicts.matrix import level_for_category
-from rituals.models import Conflict, ConflictCategory, Decision, Escalation, Sync, SyncItem
+from rituals.models import Conflict, ConflictCategory, Escalation, Sync, SyncItem
 
 KEY_PREFIX = "E"
 
@@ -133,20 +133,20 @@ def escalation_decide(
     escalation.decided_at = decided_at or timezone.now()
     escalation.decided_by = by
     escalation.save(update_fields=["decision", "decided_at", "decided_by"])
-    item = escalation.sync_item
-    if item is not None:
-        # Back to the sync the item came from: a decision in the item's section, and a revision
-        # bump so every live screen of that sync refreshes.
-        who = by.user.get_full_name()
-        Decision.objects.create(
-            sync_id=item.sync_id,
-            section_id=item.section_id,
-            text=_("%(key)s (escalation, level %(level)s) decided by %(who)s: %(decision)s")
-            % {"key": escalation.key, "level": escalation.level, "who": who, "decision": escalation.decision},
-            feature_id=item.feature_id,
-            author=by,
-        )
-        Sync.objects.filter(pk=item.sync_id).update(revision=F("revision") + 1)
+    # Back to the sync the item came from (and to any sync whose agenda shows the escalation):
+    # the decision in the item's section, the item done, every live screen refreshed.
+    settle_sync_items(
+        origin=escalation.sync_item,
+        source=f"escalation:{escalation.pk}",
+        text=_("%(key)s (escalation, level %(level)s) decided by %(who)s: %(decision)s")
+        % {
+            "key": escalation.key,
+            "level": escalation.level,
+            "who": by.user.get_full_name(),
+            "decision": escalation.decision,
+        },
+        author=by,
+    )
     _notify_later("decided", escalation)
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,7 +32,7 @@ from rituals.conflicts.views._common import (
     sync_item_from_query,
     team_filter,
 )
-from rituals.models import Escalation
+from rituals.models import Escalation, Sync
 
 RECENTLY_DECIDED = 10
 # An escalation waiting longer than this shows its age in red: the matrix is meant to be quick.
@@ -175,7 +176,10 @@ def escalation_create(request: OrgRequest) -> HttpResponse:
                 _("%(key)s sent to level %(level)s. The deciders were notified.")
                 % {"key": escalation.key, "level": escalation.level},
             )
-            return redirect("rituals:escalation_detail", pk=escalation.pk)
+            if item.sync.status == Sync.Status.CLOSED:
+                return redirect("rituals:escalation_detail", pk=escalation.pk)
+            # Escalating during a sync keeps the person in it: back to the item on the sync page.
+            return redirect(reverse("rituals:sync_detail", args=[item.sync_id]) + f"#item-{item.pk}")
     return render(
         request, "rituals/conflicts/escalation_form.html", {"form": form, "item": item, "matrix": matrix()}
     )

@@ -116,24 +116,69 @@
     if (incoming && !isNaN(current) && parseInt(incoming[1], 10) < current) evt.detail.shouldSwap = false;
   });
 
-  // On the shared screen, say how many items do not fit rather than cutting them silently.
-  function countHidden() {
-    document.querySelectorAll("[data-more]").forEach(function (more) {
-      var column = more.parentElement;
-      var list = column && column.querySelector("ul");
-      if (!list) return;
-      var bottom = column.getBoundingClientRect().bottom - more.offsetHeight;
-      var hidden = 0;
-      Array.prototype.forEach.call(list.children, function (li) {
-        if (li.getBoundingClientRect().bottom > bottom) hidden += 1;
-      });
-      more.hidden = hidden === 0;
-      if (hidden) more.textContent = (more.dataset.label || "+%(n)s").replace("%(n)s", String(hidden));
+  // On the shared screen, the items and the decisions columns show what fits and page through the
+  // rest ([ ] or PageUp/PageDown): "5–8 of 16" in the column's heading, a fade at the bottom only
+  // when more follows. The page a column is on survives the polls (kept by section).
+  var pageStarts = {};   // pager key → index of the first entry shown
+  var pageStacks = {};   // pager key → starts of the pages before it (for going back)
+
+  function entries(column) {
+    return Array.prototype.slice.call(column.querySelectorAll("ul > li"));
+  }
+
+  function layoutColumn(column) {
+    var key = column.dataset.pager;
+    var list = entries(column);
+    var status = column.querySelector("[data-pager-status]");
+    var start = Math.min(pageStarts[key] || 0, Math.max(0, list.length - 1));
+    pageStarts[key] = start;
+    list.forEach(function (li, i) { li.hidden = i < start; });
+    var style = window.getComputedStyle(column);
+    var bottom = column.getBoundingClientRect().bottom - (parseFloat(style.paddingBottom) || 0) + 0.5;
+    var last = start - 1;
+    for (var i = start; i < list.length; i += 1) {
+      if (list[i].getBoundingClientRect().bottom > bottom && i > start) break;
+      last = i;
+    }
+    // Show whole entries only: what does not fit waits for the next page.
+    list.forEach(function (li, i) { if (i > last) li.hidden = true; });
+    var more = last < list.length - 1;
+    column.dataset.pagerLast = String(last);
+    column.classList.toggle("has-more", more);
+    if (!status) return;
+    status.hidden = !more && start === 0;
+    if (!status.hidden) {
+      var one = last <= start;
+      status.textContent = ((one ? status.dataset.labelOne : status.dataset.label) || "%(from)s–%(to)s of %(total)s")
+        .replace("%(from)s", String(start + 1)).replace("%(to)s", String(last + 1))
+        .replace("%(total)s", String(list.length));
+    }
+  }
+
+  function layoutColumns() {
+    document.querySelectorAll(".present-col").forEach(function (column) {
+      if (column.dataset.pager) layoutColumn(column);
+      else column.classList.toggle("has-more", column.scrollHeight > column.clientHeight + 1);
     });
   }
 
+  function page(step) {
+    document.querySelectorAll(".present-col[data-pager]").forEach(function (column) {
+      var key = column.dataset.pager;
+      var stack = pageStacks[key] = pageStacks[key] || [];
+      var last = parseInt(column.dataset.pagerLast, 10);
+      if (step > 0 && !isNaN(last) && last < entries(column).length - 1) {
+        stack.push(pageStarts[key] || 0);
+        pageStarts[key] = last + 1;
+      } else if (step < 0 && (pageStarts[key] || 0) > 0) {
+        pageStarts[key] = stack.length ? stack.pop() : 0;
+      }
+    });
+    layoutColumns();
+  }
+
   function onLoad(root) {
-    countHidden();
+    layoutColumns();
     if (root === document.body || (root.querySelector && root.querySelector("[data-sync-timer]")) ||
         (root.matches && root.matches("[data-sync-timer]"))) {
       readTimer(timerElement(), false);
@@ -189,6 +234,8 @@
     if (e.key === "?") { e.preventDefault(); help(); return; }
     if (e.key === "Escape") { help(false); return; }
     if (overlay && !overlay.hidden) return;
+    if (e.key === "PageDown" || e.key === "]") { e.preventDefault(); page(1); return; }
+    if (e.key === "PageUp" || e.key === "[") { e.preventDefault(); page(-1); return; }
     if (e.key === "ArrowRight") { e.preventDefault(); press("next"); }
     else if (e.key === "ArrowLeft") { e.preventDefault(); press("previous"); }
     else if (e.key === " " || e.key === "Spacebar") {
@@ -211,8 +258,8 @@
 
   function start() {
     readTimer(timerElement(), true);
-    countHidden();
-    window.addEventListener("resize", countHidden);
+    layoutColumns();
+    window.addEventListener("resize", layoutColumns);
     setInterval(render, 200);
     if (window.htmx) window.htmx.onLoad(onLoad);
   }

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -113,6 +113,7 @@ def sync_prepare(sync: Sync) -> int:
     if sync.status == Sync.Status.CLOSED:
         return 0
     sections = {s.code: s for s in sync.sections.all()}
+    _fill_missing_prompts(sync, list(sections.values()))
     added = 0
     if sync.team is not None:
         candidates = _team_candidates(sync)
@@ -150,6 +151,22 @@ def sync_prepare(sync: Sync) -> int:
             added += carry_over(source=previous, target=sync)
     sync_touch(sync_id=sync.pk)
     return added
+
+
+def _fill_missing_prompts(sync: Sync, sections: list[SyncSection]) -> None:
+    """Sections imported without their questions (a workspace document, the demo) take those of the
+    organisation's template for the ritual, as a sync created in the app does."""
+    empty = [s for s in sections if not s.prompts]
+    if not empty:
+        return
+    template = next((t for t in templates_ensure_defaults(sync.org) if t.ritual == sync.ritual), None)
+    if template is None:
+        return
+    prompts = {s.code: list(s.prompts) for s in template.sections.all() if s.prompts}
+    for section in empty:
+        if section.code in prompts:
+            section.prompts = prompts[section.code]
+            section.save(update_fields=["prompts"])
 
 
 def _team_candidates(sync: Sync) -> list[_Candidate]:
@@ -240,7 +257,8 @@ def next_open_sync(sync: Sync) -> Sync | None:
 def carry_over(*, source: Sync, target: Sync) -> int:
     """Copy the source sync's unfinished items and open action items into `target` (same section
     code, else its first section), each remembering what it was carried from. Items the agenda
-    pre-fill regenerates by itself (features, obstacles…) are not copied. Idempotent."""
+    pre-fill regenerates by itself (features, obstacles, open conflicts and escalations…) are not
+    copied, nor items settled by a decision (marked done). Idempotent."""
     if target.status == Sync.Status.CLOSED or source.pk == target.pk:
         return 0
     target_sections = list(target.sections.all())
@@ -252,12 +270,38 @@ def carry_over(*, source: Sync, target: Sync) -> int:
     already_items = set(
         target.items.filter(carried_from__isnull=False).values_list("carried_from_id", flat=True)
     )
-    items = (
+    candidates = (
         source.items.filter(done=False)
         .filter(Q(source="") | Q(source__startswith="carried:"))
         .exclude(pk__in=already_items)
         .select_related("section")
     )
+    if target.team_id is not None:
+        # An open conflict or escalation opened from the item comes back through the team's pre-fill.
+        team_id: int = target.team_id
+        candidates = candidates.exclude(
+            Exists(
+                Conflict.objects.filter(origin_item=OuterRef("pk"), team_id=team_id, resolved_at__isnull=True)
+            )
+        ).exclude(
+            Exists(
+                Escalation.objects.filter(
+                    sync_item=OuterRef("pk"), sync__team_id=team_id, decided_at__isnull=True
+                )
+            )
+        )
+    # Nor an item about an open obstacle: the pre-fill shows the obstacle in the delivery status.
+    obstacles = (
+        [
+            title.casefold()
+            for title in Obstacle.objects.filter(team_id=target.team_id, resolved_at__isnull=True)
+            .exclude(title="")
+            .values_list("title", flat=True)
+        ]
+        if target.team_id
+        else []
+    )
+    items = [item for item in candidates if not any(title in item.title.casefold() for title in obstacles)]
     new_items = [
         SyncItem(
             sync=target,
