@@ -154,8 +154,20 @@ def first_commit_at(connection: Connection, *, repository: str, branch: str) -> 
     )
 
 
-def pull_request_store(connection: Connection, *, repository: str, branch: str, data: dict[str, Any]) -> None:
-    """Keep the merged pull request itself when its repository feeds a team."""
+def pull_request_store(
+    connection: Connection,
+    *,
+    repository: str,
+    branch: str,
+    number: str,
+    title: str,
+    url: Any,
+    opened_at: Any,
+    merged_at: Any,
+    sha: str,
+) -> None:
+    """Keep the merged pull (or merge) request itself when its repository feeds a team; a link is
+    kept only when it is an https URL."""
     team = team_for(connection, repository)
     if team is None:
         return
@@ -165,7 +177,12 @@ def pull_request_store(connection: Connection, *, repository: str, branch: str, 
         data=records.PullRequestData(
             repository=repository,
             first_commit_at=first_commit_at(connection, repository=repository, branch=branch),
-            **data,
+            number=int(number),
+            title=title,
+            url=url if isinstance(url, str) and url.startswith("https://") else "",
+            opened_at=opened_at,
+            merged_at=merged_at,
+            merge_commit_sha=sha,
         ),
         source=connection.provider,
     )
@@ -196,19 +213,16 @@ def _pull_request(connection: Connection, payload: Any) -> Outcome:
         merged_at=merged_at,
         texts=[title, branch],
     )
-    url = pull.get("html_url")
     pull_request_store(
         connection,
         repository=repository,
         branch=branch,
-        data={
-            "number": int(number),
-            "title": title,
-            "url": url if isinstance(url, str) and url.startswith("https://") else "",
-            "opened_at": timestamp(pull, "created_at"),
-            "merged_at": merged_at,
-            "merge_commit_sha": sha,
-        },
+        number=number,
+        title=title,
+        url=pull.get("html_url"),
+        opened_at=timestamp(pull, "created_at"),
+        merged_at=merged_at,
+        sha=sha,
     )
     return RECORDED
 

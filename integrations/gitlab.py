@@ -102,19 +102,16 @@ def _merge_request(connection: Connection, payload: Any) -> Outcome:
         merged_at=merged_at,
         texts=[title, branch],
     )
-    url = attributes.get("url")
     github.pull_request_store(
         connection,
         repository=project,
         branch=branch,
-        data={
-            "number": int(number),
-            "title": title,
-            "url": url if isinstance(url, str) and url.startswith("https://") else "",
-            "opened_at": timestamp(attributes, "created_at"),
-            "merged_at": merged_at,
-            "merge_commit_sha": sha,
-        },
+        number=number,
+        title=title,
+        url=attributes.get("url"),
+        opened_at=timestamp(attributes, "created_at"),
+        merged_at=merged_at,
+        sha=sha,
     )
     return RECORDED
 

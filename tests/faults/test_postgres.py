@@ -17,7 +17,8 @@ from tests.factories import TeamFactory
 from tests.faults.conftest import recovered
 from tests.faults.workers import ROOT, start_worker, stop, stop_quietly, wait_for
 from tests.metrics import queues
-from tests.metrics.test_tasks_worker import database_url, sleeping_backends
+from tests.metrics.test_tasks_worker import sleeping_backends
+from tests.workers import database_url
 
 pytestmark = [pytest.mark.fault, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,8 @@ from tests.faults.conftest import recovered
 from tests.faults.workers import kill_hard, start_worker, stop_quietly, wait_for
 from tests.metrics import queues
 from tests.metrics.example_org import import_example
-from tests.metrics.test_tasks_worker import sleeping_backends, terminate_other_backends, velocity_now
+from tests.metrics.test_tasks_worker import sleeping_backends, velocity_now
+from tests.workers import terminate_other_backends
 
 pytestmark = [pytest.mark.fault, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 

@@ -6,55 +6,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.metrics.test_tasks_worker import ROOT, database_url, stop, wait_for
+from tests.workers import ROOT, stop, wait_for
+from tests.workers import start_worker as _start_worker
 
 __all__ = ["ROOT", "kill_hard", "start_worker", "stop", "stop_quietly", "wait_for"]
 
 
 def start_worker(queue: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
-    environment = os.environ | {
-        "DATABASE_URL": database_url(),
-        "TESTING": "1",
-        "PYTHONUNBUFFERED": "1",
-        **env,
-    }
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-P",
-                "prefork",
-                "-c",
-                "1",
-                "-Q",
-                queue,
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "info",
-                "-n",
-                f"{queue}-{log.stem}@%h",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    wait_for(
-        lambda: b"ready." in log.read_bytes() or process.poll() is not None, timeout=90, what="the worker"
-    )
-    assert process.poll() is None, log.read_text(errors="replace")
-    return process
+    return _start_worker(queue, log, pool="prefork", name=f"{queue}-{log.stem}", **env)
 
 
 def stop_quietly(process: subprocess.Popen[bytes] | None) -> None:

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from tests.factories import OrganisationFactory, TeamFactory
 from tests.integrations.conftest import github_headers, payload
 from tests.metrics import queues
 from tests.metrics.queues import QueueProbe
-from tests.metrics.test_tasks_worker import database_url, stop, terminate_other_backends, wait_for
+from tests.workers import start_worker, stop, terminate_other_backends, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -26,40 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def worker(test_queue: QueueProbe, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    log = tmp_path / "worker.log"
-    env = os.environ | {"DATABASE_URL": database_url(), "TESTING": "1", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-P",
-                "solo",
-                "-Q",
-                test_queue.name,
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "info",
-                "-n",
-                f"{test_queue.name}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_worker(test_queue.name, tmp_path / "worker.log")
     try:
-        wait_for(
-            lambda: b"ready." in log.read_bytes() or process.poll() is not None, timeout=60, what="worker"
-        )
-        assert process.poll() is None, log.read_text(errors="replace")
         yield process
     finally:
         stop(process)

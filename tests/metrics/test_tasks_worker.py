@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,27 +18,11 @@ from metrics.models import MetricSnapshot, RecomputeRun
 from tests.metrics import queues
 from tests.metrics.example_org import import_example
 from tests.metrics.queues import QueueProbe
+from tests.workers import start_worker, stop, terminate_other_backends, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 test_queue = queues.test_queue
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition: Callable[[], Any], *, timeout: float = 60, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    return f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 @pytest.fixture
@@ -59,64 +40,13 @@ def worker(example_org: Any, test_queue: QueueProbe, tmp_path: Path) -> Iterator
     """A real Celery worker on the test database and the test's own queue (its own process group,
     killed with everything it started)."""
     log = tmp_path / "worker.log"
-    env = os.environ | {"DATABASE_URL": database_url(), "TESTING": "1", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-P",
-                "solo",
-                "-Q",
-                test_queue.name,
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "info",
-                "-n",
-                f"{test_queue.name}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_worker(test_queue.name, log)
     try:
-        wait_for(
-            lambda: b"ready." in log.read_bytes() or process.poll() is not None, timeout=60, what="the worker"
-        )
-        assert process.poll() is None, log.read_text(errors="replace")
         process.log = log
         yield process
     finally:
         stop(process)
         terminate_other_backends()
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-    with pytest.raises(ProcessLookupError):
-        os.killpg(process.pid, 0)  # no orphan left in its group
-
-
-def terminate_other_backends() -> None:
-    """A killed worker's PostgreSQL session may linger mid-statement; end it before the flush."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
 
 
 def velocity_now(team: Team) -> MetricSnapshot:
