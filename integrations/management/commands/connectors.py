@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from collab.models import Organisation, Team
-from integrations import backfill, selectors, services
+from integrations import backfill, history, selectors, services
 from integrations.models import Connection
 
 
@@ -35,13 +35,18 @@ class Command(BaseCommand):
         sub.add_parser("process", help="Process every delivery still pending.")
         backfill = sub.add_parser(
             "backfill",
-            help="Read a GitHub repository's past deployments (token from $GITHUB_TOKEN) or a PagerDuty "
-            "connection's past incidents (token from $PAGERDUTY_TOKEN or --token).",
+            help="Read a connection's history through the provider's REST API: a GitHub repository's or a "
+            "GitLab project's past deployments with their commits, a PagerDuty or Opsgenie connection's "
+            "past incidents. The read token comes from --token or $GITHUB_TOKEN, $GITLAB_TOKEN, "
+            "$PAGERDUTY_TOKEN, $OPSGENIE_TOKEN.",
         )
         backfill.add_argument("connection_id")
-        backfill.add_argument("repository", nargs="?", help="owner/name (GitHub)")
-        backfill.add_argument("--days", type=int, default=90, help="PagerDuty: how many days back")
-        backfill.add_argument("--token", help="PagerDuty: a read-only REST API key")
+        backfill.add_argument("repository", nargs="?", help="GitHub owner/name or GitLab group/project")
+        backfill.add_argument("--days", type=int, default=90, help="how many days back (not GitHub)")
+        backfill.add_argument("--token", help="a read-only token of the provider's REST API")
+        backfill.add_argument(
+            "--base-url", help="a self-managed GitLab (https://gitlab.example.com) or Opsgenie's EU API"
+        )
 
     def _org(self, slug: str) -> Organisation:
         org = Organisation.objects.filter(slug=slug).first()
@@ -98,21 +103,34 @@ class Command(BaseCommand):
             connection = None
         if connection is None:
             raise CommandError(f"no connection '{connection_id}'")
+        provider = connection.provider
+        token = options["token"] or os.environ.get(f"{provider.upper()}_TOKEN", "")
+        if not token:
+            raise CommandError(f"set {provider.upper()}_TOKEN (or --token) to a read-only API token")
+        base = {"base_url": options["base_url"]} if options["base_url"] else {}
+        if provider in {"github", "gitlab"} and not options["repository"]:
+            raise CommandError("name the repository: backfill CONNECTION_ID owner/name")
         try:
-            if connection.provider == "pagerduty":
-                token = options["token"] or os.environ.get("PAGERDUTY_TOKEN", "")
-                if not token:
-                    raise CommandError("set PAGERDUTY_TOKEN (or --token) to a read-only REST API key")
+            if provider == "pagerduty":
                 result = backfill.pagerduty_backfill(connection=connection, token=token, days=options["days"])
-            else:
-                token = os.environ.get("GITHUB_TOKEN", "")
-                if not token:
-                    raise CommandError("set GITHUB_TOKEN to a token that may read the repository")
-                if not options["repository"]:
-                    raise CommandError("name the repository: backfill CONNECTION_ID owner/name")
+            elif provider == "opsgenie":
+                result = history.opsgenie_backfill(
+                    connection=connection, token=token, days=options["days"], **base
+                )
+            elif provider == "gitlab":
+                result = history.gitlab_backfill(
+                    connection=connection,
+                    token=token,
+                    project=options["repository"],
+                    days=options["days"],
+                    **base,
+                )
+            elif provider == "github":
                 result = backfill.github_backfill(
                     connection=connection, token=token, repository=options["repository"]
                 )
+            else:
+                raise CommandError(f"{provider} connections have no history to read")
         except (backfill.BackfillError, httpx.HTTPError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(result))
