@@ -28,6 +28,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -35,6 +36,7 @@ from collab.models import Team
 from metrics import dashboards, selectors, services
 from metrics.computations import DORA_METRICS, METRICS, targets_with_overrides
 from metrics.forms import DashboardFilterForm
+from metrics.lead_time_split import lead_time_split
 from metrics.models import MetricSnapshot
 from metrics.texts import (
     BANDS,
@@ -45,6 +47,7 @@ from metrics.texts import (
     METRIC_TEXTS,
     WINDOW_LABELS,
     WINDOW_SPANS,
+    format_value,
     target_text,
 )
 
@@ -166,6 +169,32 @@ def _points(
 # --- what each page shows ------------------------------------------------------------------------
 
 
+STAGE_LABELS = {
+    "coding": (_lazy("Coding"), _lazy("first commit → pull request opened")),
+    "review": (_lazy("Review"), _lazy("opened → merged")),
+    "deploy": (_lazy("Deploy"), _lazy("merged → in production")),
+}
+
+
+def _lead_time_stages(org: Any, scope: dashboards.Scope, first_week: str) -> list[dict[str, Any]] | None:
+    """Lead time split into coding, review and deploy medians over the window (None: no pull request
+    merged in it)."""
+    stages = lead_time_split(
+        org=org, team_id=scope.team.pk if scope.team else None, first_week=first_week, last_week=scope.end
+    )
+    if stages is None:
+        return None
+    return [
+        {
+            "label": STAGE_LABELS[stage.key][0],
+            "span": STAGE_LABELS[stage.key][1],
+            "value": format_value("lead_time_for_changes", stage.hours) if stage.hours is not None else None,
+            "count": stage.count,
+        }
+        for stage in stages
+    ]
+
+
 def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
     """The numbers, tables and figures of the page's `#partial` (one query)."""
     scope: dashboards.Scope = context["scope"]
@@ -204,6 +233,8 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
             else []
         ),
     }
+    if page == "dora":
+        context["lead_time_stages"] = _lead_time_stages(org, scope, context["first_week"])
     if page == "overview":
         by_metric = {card.metric: card for card in cards}
         context["groups"] = [(key, title, [by_metric[m] for m in group]) for key, title, group in GROUPS]
