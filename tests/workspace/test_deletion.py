@@ -95,7 +95,8 @@ def test_deleting_an_organisation_removes_all_of_it_and_nothing_of_another(kept)
     assert not Organisation.objects.filter(pk=gone.pk).exists()
     assert sum(counts.values()) > 1000
     job.refresh_from_db()
-    assert job.org is None and job.from_org == kept
+    assert job.org is None
+    assert job.from_org == kept
     assert User.objects.get(pk=both.user_id).is_active
     assert not User.objects.get(pk=former.pk).is_active
     remaining = set(User.objects.filter(pk__in=gone_users).values_list("pk", flat=True))
@@ -108,10 +109,11 @@ def test_deleting_an_organisation_removes_all_of_it_and_nothing_of_another(kept)
     assert after == before
     # Recorded outside the organisation (its audit log is gone with it).
     [event] = [e for e in logs if e["event"] == "organisation_deleted"]
-    assert (
-        event["org_id"] == gone.pk and event["org_slug"] == "acme" and event["by_user_id"] == manager.user_id
-    )
-    assert event["users_removed"] == len(gone_users) - 2 and event["users_deactivated"] == 1
+    assert event["org_id"] == gone.pk
+    assert event["org_slug"] == "acme"
+    assert event["by_user_id"] == manager.user_id
+    assert event["users_removed"] == len(gone_users) - 2
+    assert event["users_deactivated"] == 1
 
 
 def test_the_confirmation_must_be_the_slug(kept):
@@ -126,7 +128,8 @@ def test_the_page_asks_for_the_export_first_then_the_slug(client_for, kept, make
     other = make_member("ceo")  # another organisation, untouched
     client = client_for(manager)
     page = client.get("/settings/delete/")
-    assert page.status_code == 200 and "Download the workspace document" in page.content.decode()
+    assert page.status_code == 200
+    assert "Download the workspace document" in page.content.decode()
     refused = client.post("/settings/delete/", {"confirmation": kept.slug})
     assert "Download the export first" in refused.content.decode()
     assert Organisation.objects.filter(pk=kept.pk).exists()
@@ -137,7 +140,8 @@ def test_the_page_asks_for_the_export_first_then_the_slug(client_for, kept, make
     assert client.post("/settings/delete/", {"confirmation": "wrong"}).status_code == 200
     assert Organisation.objects.filter(pk=kept.pk).exists()
     done = client.post("/settings/delete/", {"confirmation": kept.slug})
-    assert done.status_code == 302 and done["Location"] == "/accounts/login/"
+    assert done.status_code == 302
+    assert done["Location"] == "/accounts/login/"
     assert not Organisation.objects.filter(pk=kept.pk).exists()
     assert Organisation.objects.filter(pk=other.org_id).exists()
     assert not User.objects.filter(pk=manager.user_id).exists()

@@ -115,7 +115,8 @@ def sso_sign_in(
         if url.startswith(f"{stack.app}/accounts/sso/callback/") and tamper_state:
             parts = urlsplit(url)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            assert query["code"] and query["state"]
+            assert query["code"]
+            assert query["state"]
             query["state"] = query["state"][:-4] + "abcd"
             url = urlunsplit(parts._replace(query=urlencode(query)))
         response = http.get(url)
@@ -160,7 +161,8 @@ def test_first_sso_sign_in_creates_the_membership_and_the_second_reuses_it(stack
     assert not ada.has_usable_password()
     assert ada.name == "Ada Lovelace"
     membership = Membership.objects.get(org=acme.org, user=ada)
-    assert membership.role == "designer" and membership.is_active
+    assert membership.role == "designer"
+    assert membership.is_active
     assert (
         AuditEvent.objects.filter(org=acme.org, action="sso_member_joined", target="ada@acme.test").count()
         == 1
@@ -170,7 +172,8 @@ def test_first_sso_sign_in_creates_the_membership_and_the_second_reuses_it(stack
 
     # Again, from a fresh browser and by the organisation's short name: the same account and membership.
     _http, landing = sso_sign_in(stack, who="acme", idp_email="ada@idp.test")
-    assert landing.status_code == 200 and str(landing.url) == f"{stack.app}/"
+    assert landing.status_code == 200
+    assert str(landing.url) == f"{stack.app}/"
     assert Membership.objects.filter(user__email="ada@acme.test").count() == 1
     assert User.objects.filter(email__iexact="ada@acme.test").count() == 1
     assert AuditEvent.objects.filter(org=acme.org, action="sso_member_joined").count() == 1
@@ -253,15 +256,18 @@ def test_sso_required_blocks_passwords_but_not_sso(stack, acme, client):
         f"{stack.app}/accounts/password_reset/",
         data={"email": member.user.email, "csrfmiddlewaretoken": csrf(page.text)},
     )
-    assert reset.status_code == 200 and "requires single sign-on" in reset.text
+    assert reset.status_code == 200
+    assert "requires single sign-on" in reset.text
 
     # A session opened with a password before SSO was required is closed on its next request.
     client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
     response = client.get("/settings/")
-    assert response.status_code == 302 and response["Location"] == "/accounts/sso/?org=acme"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/sso/?org=acme"
     assert client.get("/settings/").status_code == 302
 
     # SSO still opens the organisation for its members.
     idp_account("pat@idp.test", "pat@acme.test")
     _http, landing = sso_sign_in(stack, who="pat@acme.test", idp_email="pat@idp.test")
-    assert landing.status_code == 200 and "Acme Robots" in landing.text
+    assert landing.status_code == 200
+    assert "Acme Robots" in landing.text
