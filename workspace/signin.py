@@ -24,6 +24,7 @@ from collab.ratelimits import too_many_requests
 from workspace.sso import sso_required_for
 from workspace.twofactor import (
     CodeForm,
+    code_attempt_failed,
     code_attempt_wait,
     safe_next,
     second_factor_verify,
@@ -108,6 +109,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return too_many_requests(request, wait)
         device = second_factor_verify(user=user, code=form.cleaned_data["code"])
         if device is None:
+            code_attempt_failed(request, user)
             form.add_error("code", _("This code is not right, or has been used. Try the current one."))
         else:
             next_url = safe_next(request, request.POST.get("next") or "")

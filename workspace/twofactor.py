@@ -7,6 +7,7 @@ works once. Once it is on, signing in asks for a code after the password (worksp
 
 from __future__ import annotations
 
+import logging
 import secrets
 from base64 import b32encode
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -31,11 +33,15 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from collab.http import OrgRequest
 from collab.models import User
-from collab.ratelimits import retry_after, too_many_requests
+from collab.ratelimits import too_many_requests
 from workspace.models import SignInPolicy
+
+logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
@@ -151,16 +157,30 @@ def second_factor_verify(*, user: User, code: str) -> Device | None:
     return token.device
 
 
+def _code_usage(request: Any, user: User, *, increment: bool) -> dict[str, Any] | None:
+    rate = getattr(settings, "RATELIMIT_TWO_FACTOR", "")
+    if not rate:
+        return None
+    try:
+        return get_usage(
+            request, group="two-factor", key=lambda _g, _r: f"user:{user.pk}", rate=rate, increment=increment
+        )
+    except (RedisError, OSError) as exc:
+        logger.warning("two-factor rate limit not checked: %s", exc)
+        return None
+
+
 def code_attempt_wait(request: Any, user: User) -> int | None:
-    """Seconds to wait before another code may be tried for `user` (RATELIMIT_TWO_FACTOR), counted
-    per person whatever the address, or None."""
-    return retry_after(
-        request,
-        group="two-factor",
-        setting="RATELIMIT_TWO_FACTOR",
-        key=lambda _group, _request: f"user:{user.pk}",
-        methods=("POST",),
-    )
+    """Seconds to wait before another code may be tried for `user`, or None: RATELIMIT_TWO_FACTOR
+    wrong codes per person (whatever the address) in the window, then 429 until it ends."""
+    usage = _code_usage(request, user, increment=False)
+    if usage is None or usage["count"] < usage["limit"]:
+        return None
+    return max(1, int(usage["time_left"]))
+
+
+def code_attempt_failed(request: Any, user: User) -> None:
+    _code_usage(request, user, increment=True)
 
 
 class CodeForm(forms.Form):
@@ -211,6 +231,7 @@ def two_factor_enrol(request: OrgRequest) -> HttpResponse:
         try:
             codes = two_factor_enable(user=user, device=device, code=form.cleaned_data["code"])
         except ValidationError as exc:
+            code_attempt_failed(request, user)
             form.add_error("code", exc.message_dict.get("code", exc.messages))
         else:
             otp_login(request, device)
@@ -243,6 +264,7 @@ def recovery_codes_new(request: OrgRequest) -> HttpResponse:
         return too_many_requests(request, wait)
     form = CodeForm(request.POST)
     if not form.is_valid() or second_factor_verify(user=user, code=form.cleaned_data["code"]) is None:
+        code_attempt_failed(request, user)
         messages.error(request, _("This code is not right, or has been used. Try the current one."))
         return redirect("workspace:account_security")
     codes = recovery_codes_regenerate(user=user)
@@ -263,6 +285,7 @@ def two_factor_off(request: OrgRequest) -> HttpResponse:
         return too_many_requests(request, wait)
     form = CodeForm(request.POST)
     if not form.is_valid() or second_factor_verify(user=user, code=form.cleaned_data["code"]) is None:
+        code_attempt_failed(request, user)
         messages.error(request, _("This code is not right, or has been used. Try the current one."))
         return redirect("workspace:account_security")
     try:
