@@ -207,7 +207,7 @@ def organisation_delete_view(request: OrgRequest) -> HttpResponse:
                 form.add_error("confirmation", exc.message_dict.get("confirmation", exc.messages))
             else:
                 still_member = User.objects.filter(
-                    pk=user.pk, is_active=True, memberships__is_active=True
+                    pk=user.pk or 0, is_active=True, memberships__is_active=True
                 ).exists()
                 if not still_member:
                     logout(request)

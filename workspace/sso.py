@@ -214,7 +214,7 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_IDP_SIGN_KEY = None
         self.issuer = ""
 
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:
         policy: SignInPolicy | None = getattr(request, "sso_policy", None)
         if request is None or "nonce" not in kwargs or policy is None or not policy.sso_ready:
             return None
@@ -265,7 +265,7 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
                 )
             return sso_member_join(policy=self.policy, email=email, name=str(claims.get("name") or ""))
         except SSORefused as exc:
-            self.request.sso_refusal = str(exc)  # type: ignore[attr-defined]
+            self.request.sso_refusal = str(exc)
             return None
 
 
@@ -283,7 +283,7 @@ class SSOStartView(OIDCAuthenticationRequestView):
         self.OIDC_OP_AUTH_ENDPOINT = ""
         self.OIDC_RP_CLIENT_ID = ""
 
-    def get(self, request: HttpRequest, slug: str = "") -> HttpResponseBase:  # type: ignore[override]
+    def get(self, request: HttpRequest, slug: str = "") -> HttpResponseBase:
         policy = SignInPolicy.objects.filter(org__slug=slug).select_related("org").first()
         if policy is None or not policy.sso_ready:
             messages.error(request, _("This organisation does not use single sign-on."))
@@ -315,7 +315,7 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
     """Where the provider sends the browser back: the state must be one this browser started (else
     400), the organisation is the one that state was started for, and the backend checks the rest."""
 
-    def get(self, request: HttpRequest) -> HttpResponseBase:  # type: ignore[override]
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         state = request.GET.get("state", "")
         states = request.session.get("oidc_states")
         entry = states.get(state) if isinstance(states, dict) else None
@@ -340,7 +340,7 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
 
     def login_success(self) -> HttpResponse:
         response: HttpResponse = super().login_success()
-        policy: SignInPolicy = self.request.sso_policy  # type: ignore[attr-defined]
+        policy: SignInPolicy = self.request.sso_policy
         self.request.session[SSO_SESSION_KEY] = policy.org_id
         self.request.session[ACTIVE_ORG_KEY] = policy.org_id
         return response

@@ -129,10 +129,10 @@ class SignInPolicyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, policy: SignInPolicy, request: OrgRequest, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, policy: SignInPolicy, request: OrgRequest) -> None:
         initial = {name: getattr(policy, name) for name in (*SSO_FIELDS, *TWO_FACTOR_FIELDS)}
         initial["allowed_domains"] = ", ".join(policy.allowed_domains)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial)
         self.policy, self.request = policy, request
         roles = self.fields["default_role"]
         assert isinstance(roles, forms.ChoiceField)
