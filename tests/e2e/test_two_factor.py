@@ -25,7 +25,9 @@ def totp_code(secret: str, *, at: float) -> str:
 
 
 def test_turn_two_factor_on_then_sign_in_with_a_code(new_page, live_server, tmp_path):
-    member = MembershipFactory(org=OrganisationFactory(name="Acme"), role="cto", user__email="grace@acme.test")
+    member = MembershipFactory(
+        org=OrganisationFactory(name="Acme"), role="cto", user__email="grace@acme.test"
+    )
     page = new_page(viewport=(1280, 900))
     browser_login(page, live_server, member)
 
