@@ -352,10 +352,11 @@ def _refused(
     return render(request, "workspace/sso_refused.html", {"reason": reason, "org": org}, status=status)
 
 
-def policy_validate_required(*, policy: SignInPolicy, request: HttpRequest) -> None:
-    """ "SSO required" is turned on only by someone whose own session came through this
+def policy_validate_required(*, org: Organisation, sso_required: bool, request: HttpRequest) -> None:
+    """Turning "SSO required" on is refused unless the caller's own session came through this
     organisation's provider: proof that members will still get in once passwords are off."""
-    if policy.sso_required and request.session.get(SSO_SESSION_KEY) != policy.org_id:
+    current = SignInPolicy.objects.filter(org=org, sso_required=True).exists()
+    if sso_required and not current and request.session.get(SSO_SESSION_KEY) != org.pk:
         raise ValidationError(
             {
                 "sso_required": _(

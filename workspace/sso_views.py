@@ -189,9 +189,10 @@ def sign_in_settings(request: OrgRequest) -> HttpResponse:
     policy = sign_in_policy(org=request.org)
     form = SignInPolicyForm(request.POST or None, policy=policy, request=request)
     if request.method == "POST" and form.is_valid():
-        candidate = SignInPolicy(**{**form.changes(), "org": request.org, "org_id": request.org.pk})
         try:
-            policy_validate_required(policy=candidate, request=request)
+            policy_validate_required(
+                org=request.org, sso_required=form.cleaned_data["sso_required"], request=request
+            )
             sign_in_policy_update(
                 org=request.org,
                 by=request.membership,
