@@ -238,6 +238,10 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
             logger.warning("single sign-on of %s failed: %s", policy.org.slug, type(exc).__name__)
             return None
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's person while their account is active (as Django's own backend does)."""
+        return self.UserModel.objects.filter(pk=user_id, is_active=True).first()
+
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         """The ID token's signature (mozilla-django-oidc), its algorithm, issuer and audience."""
         algorithm = str(jwt.get_unverified_header(token).get("alg", ""))

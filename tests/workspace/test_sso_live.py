@@ -178,6 +178,13 @@ def test_first_sso_sign_in_creates_the_membership_and_the_second_reuses_it(stack
     assert User.objects.filter(email__iexact="ada@acme.test").count() == 1
     assert AuditEvent.objects.filter(org=acme.org, action="sso_member_joined").count() == 1
 
+    # A disabled account's SSO session ends, and it cannot sign in again.
+    User.objects.filter(pk=ada.pk).update(is_active=False)
+    assert http.get(f"{stack.app}/settings/").status_code == 302
+    _http, refused = sso_sign_in(stack, who="acme", idp_email="ada@idp.test")
+    assert refused.status_code == 403
+    assert "This account is disabled" in refused.text
+
 
 def test_an_address_outside_the_allowed_domains_is_refused(stack, acme, client):
     configure(stack, acme, client)
