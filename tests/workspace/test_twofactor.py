@@ -183,3 +183,25 @@ def test_turning_it_off_needs_a_code(client_for, pm):
     client.post("/account/security/two-factor/off/", {"code": code_for(device, steps_ahead=1)})
     assert not TOTPDevice.objects.filter(user=pm.user).exists()
     assert not StaticToken.objects.filter(device__user=pm.user).exists()
+
+
+def test_a_session_without_a_verified_code_confirms_one_when_the_organisation_starts_requiring_it(
+    client_for, make_member, org
+):
+    member = make_member("pm")
+    client = client_for(member)
+    device, _codes = enrol(client)
+    SignInPolicy.objects.create(org=org, require_two_factor=True)
+    # A session without a verified code (one opened before the requirement, say).
+    other = client_for(member)
+    session = other.session
+    session.pop("otp_device_id", None)
+    session.save()
+    response = other.get("/teams/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/code/?next=/teams/"
+    page = other.get(response["Location"])
+    assert page.status_code == 200
+    done = other.post("/accounts/login/code/", {"code": code_for(device, steps_ahead=1), "next": "/teams/"})
+    assert done["Location"] == "/teams/"
+    assert other.get("/teams/").status_code == 200
