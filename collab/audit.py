@@ -27,6 +27,9 @@ class Action:
     RECORD_DELETED = "record_deleted"
     ORGANISATION_CREATED = "organisation_created"
     FEATURE_DROPPED = "feature_dropped"
+    SSO_SETTINGS_CHANGED = "sso_settings_changed"
+    SSO_MEMBER_JOINED = "sso_member_joined"
+    TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed"
 
 
 # What each code says, with its details as parameters (role codes become the reader's labels).
@@ -45,6 +48,9 @@ SENTENCES: dict[str, Any] = {
     Action.RECORD_DELETED: _("deleted the %(kind)s “%(name)s”"),
     Action.ORGANISATION_CREATED: _("created the organisation"),
     Action.FEATURE_DROPPED: _("dropped the feature %(key)s: %(reason)s"),
+    Action.SSO_SETTINGS_CHANGED: _("changed the single sign-on settings: %(fields)s"),
+    Action.SSO_MEMBER_JOINED: _("%(email)s joined through single sign-on as %(role)s"),
+    Action.TWO_FACTOR_POLICY_CHANGED: _("changed the two-factor policy: %(fields)s"),
 }
 ACTION_LABELS: dict[str, Any] = {
     Action.ROLE_CHANGED: _("Role changed"),
@@ -61,6 +67,21 @@ ACTION_LABELS: dict[str, Any] = {
     Action.RECORD_DELETED: _("Record deleted"),
     Action.ORGANISATION_CREATED: _("Organisation created"),
     Action.FEATURE_DROPPED: _("Feature dropped"),
+    Action.SSO_SETTINGS_CHANGED: _("Single sign-on settings changed"),
+    Action.SSO_MEMBER_JOINED: _("Joined through single sign-on"),
+    Action.TWO_FACTOR_POLICY_CHANGED: _("Two-factor policy changed"),
+}
+# The sign-in settings an SSO/two-factor change names ("fields"), in the reader's language.
+SIGN_IN_FIELDS: dict[str, Any] = {
+    "sso_enabled": _("single sign-on on or off"),
+    "issuer": _("issuer"),
+    "client_id": _("client ID"),
+    "client_secret": _("client secret"),
+    "allowed_domains": _("allowed e-mail domains"),
+    "default_role": _("role for newcomers"),
+    "sso_required": _("single sign-on required"),
+    "require_two_factor": _("two-factor authentication required"),
+    "idp_enforces_mfa": _("the identity provider enforces MFA"),
 }
 # The kinds of record whose deletion is recorded (Action.RECORD_DELETED's "kind").
 KINDS: dict[str, Any] = {
@@ -103,6 +124,8 @@ def audit_sentence(event: AuditEvent) -> str:
         params["kind"] = str(KINDS[params["kind"]])
     if isinstance(params.get("metrics"), list):
         params["metrics"] = ", ".join(str(m) for m in params["metrics"]) or "—"
+    if isinstance(params.get("fields"), list):
+        params["fields"] = ", ".join(str(SIGN_IN_FIELDS.get(f, f)) for f in params["fields"]) or "—"
     params.setdefault("person", event.target)
     params.setdefault("email", event.target)
     params.setdefault("name", event.target)

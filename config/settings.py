@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_structlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "collab",
     "delivery",
     "productops",
@@ -74,11 +77,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "collab.middleware.OrganisationMiddleware",
+    "workspace.signin_policy.SignInPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -148,9 +153,15 @@ RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5/h")
 RATELIMIT_INVITATION_ACCEPT = os.environ.get("RATELIMIT_INVITATION_ACCEPT", "30/h")
 RATELIMIT_ICS_FEED = os.environ.get("RATELIMIT_ICS_FEED", "120/h")
 RATELIMIT_API = os.environ.get("RATELIMIT_API", "600/m")
+RATELIMIT_TWO_FACTOR = os.environ.get("RATELIMIT_TWO_FACTOR", "5/5m")  # codes tried, per person
+RATELIMIT_SSO = os.environ.get("RATELIMIT_SSO", "30/h")  # "Sign in with SSO" look-ups, per address
 
 AUTH_USER_MODEL = "collab.User"
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "workspace.sso.OrganisationOIDCBackend",  # per-organisation OpenID Connect (workspace/sso.py)
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -296,6 +307,25 @@ SENTRY_ENABLED = init_sentry()
 
 # Fernet key (urlsafe base64 of 32 bytes) of connection secrets; derived from SECRET_KEY when unset.
 INTEGRATIONS_ENCRYPTION_KEY = os.environ.get("INTEGRATIONS_ENCRYPTION_KEY", "")
+
+# Single sign-on (workspace/sso.py): each organisation sets its OpenID Connect issuer, client and
+# secret in Settings › Single sign-on; mozilla-django-oidc runs the code flow with PKCE, state and nonce.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds, each call to a provider
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", default=True)
+OIDC_DISCOVERY_CACHE_SECONDS = int(os.environ.get("OIDC_DISCOVERY_CACHE_SECONDS", "3600"))
+# Two-factor authentication (workspace/twofactor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Rituals")
+if TESTING:
+    from importlib.util import find_spec
+
+    # The single sign-on tests sign in against a real OpenID provider served by the test server
+    # (tests/workspace/oidc_urls.py); it is never installed outside the tests.
+    if find_spec("oidc_provider"):
+        INSTALLED_APPS.append("oidc_provider")
 
 # The public origin used in invitation e-mails and .ics feeds when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -8,7 +8,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from collab.models import Organisation, User
+from collab.models import Organisation, Role, User
 
 
 class ImportJob(models.Model):
@@ -57,3 +57,35 @@ class ImportJob(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class SignInPolicy(models.Model):
+    """How the members of one organisation sign in: single sign-on through its OpenID Connect
+    provider (workspace/sso.py) and whether a second factor is required (workspace/twofactor.py)."""
+
+    org = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="sign_in_policy")
+    sso_enabled = models.BooleanField(_("single sign-on on"), default=False)
+    issuer = models.URLField(_("issuer"), max_length=500, blank=True)
+    client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    # A Fernet token (integrations/crypto.py); the plain secret is never stored nor shown again.
+    client_secret_encrypted = models.BinaryField(default=b"")
+    # Lowercase domains ("acme.com"); a person arriving through SSO must have an address in one.
+    allowed_domains = models.JSONField(_("allowed e-mail domains"), default=list, blank=True)
+    default_role = models.CharField(
+        _("role for newcomers"), max_length=32, choices=Role.choices, default=Role.ENGINEER
+    )
+    sso_required = models.BooleanField(_("single sign-on required"), default=False)
+    require_two_factor = models.BooleanField(_("two-factor authentication required"), default=False)
+    idp_enforces_mfa = models.BooleanField(_("the identity provider enforces MFA"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policies")
+
+    def __str__(self) -> str:
+        return f"{self.org} sign-in"
+
+    @property
+    def sso_ready(self) -> bool:
+        return bool(self.sso_enabled and self.issuer and self.client_id and self.client_secret_encrypted)

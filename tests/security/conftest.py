@@ -230,6 +230,7 @@ NOT_ORG_SCOPED: dict[str, str] = {
     "rituals/feeds/": "the calendar feed's secret token is the credential (a public .ics address)",
     "hooks/": "outside products' webhooks: the connection id and the signature are the credential (tests/integrations)",
     "^api/": "the JSON API: the bearer token names the organisation (tests/metrics/test_api_*)",
+    "accounts/sso/": "signing in with SSO: anyone starts at their organisation's provider by its short name; the provider authenticates (tests/workspace/test_sso_live.py)",
 }
 
 
