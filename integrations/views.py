@@ -15,7 +15,7 @@ from delivery.api import services
 from delivery.api.errors import InvalidInput
 from delivery.api.http import api_view, object_body, written_response
 from delivery.models import ApiToken
-from integrations import github, gitlab, opsgenie, pagerduty, reasons
+from integrations import github, gitlab, jira, linear, opsgenie, pagerduty, reasons
 from integrations import selectors as integration_selectors
 from integrations import services as integration_services
 from integrations.devlake import devlake_clean
@@ -77,6 +77,10 @@ def _refusal(provider: str, secret: str, body: bytes, request: HttpRequest) -> s
         return gitlab.signature_refusal(secret, headers.get("X-Gitlab-Token", ""))
     if provider == "pagerduty":
         return pagerduty.signature_refusal(secret, body, headers.get("X-PagerDuty-Signature", ""))
+    if provider == "jira":
+        return jira.signature_refusal(secret, body, headers.get(jira.HEADER, ""))
+    if provider == "linear":
+        return linear.signature_refusal(secret, body, headers.get(linear.HEADER, ""))
     return opsgenie.signature_refusal(secret, headers.get(opsgenie.HEADER, ""))
 
 
@@ -127,6 +131,14 @@ def hook(request: HttpRequest, provider: str, connection_id: UUID) -> HttpRespon
         return _answer({"error": "malformed JSON: the body must be an object"}, 400)
     if _holds_unstorable(payload):
         return _answer({"error": "malformed JSON: NUL characters or unpaired surrogates"}, 400)
+    if provider == "linear":
+        # Signed, but sent long ago: a replay of a captured delivery.
+        stale = linear.timestamp_refusal(payload)
+        if stale is not None:
+            integration_services.delivery_refused(
+                connection=connection, event=linear.event_of(payload), reason=stale
+            )
+            return _answer({"error": reasons.ENGLISH[stale]}, 401)
     if provider == "github":
         delivery_id, used = headers.get("X-GitHub-Delivery", ""), event in github.EVENTS
     elif provider == "gitlab":
@@ -134,6 +146,12 @@ def hook(request: HttpRequest, provider: str, connection_id: UUID) -> HttpRespon
     elif provider == "pagerduty":
         event, delivery_id = pagerduty.event_of(payload)
         used = event in pagerduty.EVENTS
+    elif provider == "jira":
+        event, delivery_id = jira.event_of(payload), headers.get(jira.DELIVERY_HEADER, "")
+        used = event in jira.EVENTS
+    elif provider == "linear":
+        event, delivery_id = linear.event_of(payload), headers.get(linear.DELIVERY_HEADER, "")
+        used = event in linear.EVENTS
     else:
         # Opsgenie sends no delivery id: the alert's id keeps its incident unique.
         event, delivery_id = opsgenie.event_of(payload), ""
