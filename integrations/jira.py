@@ -73,10 +73,10 @@ def issue_of(connection: Connection, issue: Any) -> trackers.Issue:
     settings = trackers.Settings.of(connection)
     key = text(issue, "key")
     fields = get(issue, "fields")
-    status = fields.get("status") if isinstance(fields.get("status"), dict) else {}
-    category = status.get("statusCategory") if isinstance(status.get("statusCategory"), dict) else {}
-    issue_type = fields.get("issuetype") if isinstance(fields.get("issuetype"), dict) else {}
-    project = fields.get("project") if isinstance(fields.get("project"), dict) else {}
+    status = trackers.obj(fields.get("status"))
+    category = trackers.obj(status.get("statusCategory"))
+    issue_type = trackers.obj(fields.get("issuetype"))
+    project = trackers.obj(fields.get("project"))
     labels = fields.get("labels") if isinstance(fields.get("labels"), list) else []
     description: list[str] = []
     _adf_text(fields.get("description"), description)

@@ -29,8 +29,8 @@ MAX_PAGES = 400
 ISSUE_FIELDS = """id identifier title description url estimate completedAt
 state { name type } team { id key } labels { nodes { name } }"""
 ISSUES_QUERY = (
-    "query Issues($filter: IssueFilter, $after: String) { issues(first: %d, after: $after, filter: $filter) "
-    "{ nodes { %s } pageInfo { hasNextPage endCursor } } }" % (PAGE, ISSUE_FIELDS)
+    f"query Issues($filter: IssueFilter, $after: String) {{ issues(first: {PAGE}, after: $after, "
+    f"filter: $filter) {{ nodes {{ {ISSUE_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
 )
 TEAM_QUERY = "query Team($key: String!) { teams(filter: { key: { eq: $key } }) { nodes { id key } } }"
 CREATE_MUTATION = (
@@ -69,8 +69,8 @@ def event_of(payload: Any) -> str:
 
 def issue_of(connection: Connection, data: Any) -> trackers.Issue:
     settings = trackers.Settings.of(connection)
-    state = data.get("state") if isinstance(data.get("state"), dict) else {}
-    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    state = trackers.obj(data.get("state"))
+    team = trackers.obj(data.get("team"))
     labels = data.get("labels")
     # The webhook sends a list of labels; the GraphQL API a connection with its nodes.
     if isinstance(labels, dict):
@@ -148,7 +148,7 @@ def search(http: httpx.Client, issue_filter: dict[str, Any]) -> Iterator[list[di
         if not isinstance(issues, dict) or not isinstance(issues.get("nodes"), list):
             raise LinearError(reasons.MALFORMED, "issues.nodes")
         yield [node for node in issues["nodes"] if isinstance(node, dict)]
-        page = issues.get("pageInfo") if isinstance(issues.get("pageInfo"), dict) else {}
+        page = trackers.obj(issues.get("pageInfo"))
         after = page.get("endCursor") if isinstance(page.get("endCursor"), str) else None
         if page.get("hasNextPage") is not True or not after:
             return

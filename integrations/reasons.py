@@ -18,7 +18,7 @@ UNKNOWN_ISSUE = "unknown_issue"
 STALE_TIMESTAMP = "stale_timestamp"
 TRACKER_REFUSED = "tracker_refused"
 TRACKER_UNREACHABLE = "tracker_unreachable"
-NO_TOKEN = "no_token"
+NO_TOKEN = "no_token"  # noqa: S105 (a reason code)
 
 LABELS = {
     BAD_SIGNATURE: _("the signature does not match"),

@@ -84,6 +84,11 @@ class Settings:
         )
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def status_for(settings: Settings, issue: Issue) -> tuple[str | None, bool]:
     """(our status or None to leave it, whether the tracker's status is mapped by name)."""
     mapped = settings.statuses.get(issue.status.strip().casefold())

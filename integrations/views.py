@@ -100,6 +100,29 @@ def _holds_unstorable(payload: Any) -> bool:
     return False
 
 
+def _event_of(
+    provider: str, event: str, payload: dict[str, Any], request: HttpRequest
+) -> tuple[str, str, bool]:
+    """(event, the provider's delivery id, whether we use the event)."""
+    headers = request.headers
+    if provider == "github":
+        return event, headers.get("X-GitHub-Delivery", ""), event in github.EVENTS
+    if provider == "gitlab":
+        return event, headers.get("X-Gitlab-Event-UUID", ""), event in gitlab.EVENTS
+    if provider == "pagerduty":
+        event, delivery_id = pagerduty.event_of(payload)
+        return event, delivery_id, event in pagerduty.EVENTS
+    if provider == "jira":
+        event = jira.event_of(payload)
+        return event, headers.get(jira.DELIVERY_HEADER, ""), event in jira.EVENTS
+    if provider == "linear":
+        event = linear.event_of(payload)
+        return event, headers.get(linear.DELIVERY_HEADER, ""), event in linear.EVENTS
+    # Opsgenie sends no delivery id: the alert's id keeps its incident unique.
+    event = opsgenie.event_of(payload)
+    return event, "", event in opsgenie.EVENTS
+
+
 @csrf_exempt
 def hook(request: HttpRequest, provider: str, connection_id: UUID) -> HttpResponse:
     """`POST /hooks/<provider>/<connection id>/`: verify, store the raw delivery, answer 202; a
@@ -139,23 +162,7 @@ def hook(request: HttpRequest, provider: str, connection_id: UUID) -> HttpRespon
                 connection=connection, event=linear.event_of(payload), reason=stale
             )
             return _answer({"error": reasons.ENGLISH[stale]}, 401)
-    if provider == "github":
-        delivery_id, used = headers.get("X-GitHub-Delivery", ""), event in github.EVENTS
-    elif provider == "gitlab":
-        delivery_id, used = headers.get("X-Gitlab-Event-UUID", ""), event in gitlab.EVENTS
-    elif provider == "pagerduty":
-        event, delivery_id = pagerduty.event_of(payload)
-        used = event in pagerduty.EVENTS
-    elif provider == "jira":
-        event, delivery_id = jira.event_of(payload), headers.get(jira.DELIVERY_HEADER, "")
-        used = event in jira.EVENTS
-    elif provider == "linear":
-        event, delivery_id = linear.event_of(payload), headers.get(linear.DELIVERY_HEADER, "")
-        used = event in linear.EVENTS
-    else:
-        # Opsgenie sends no delivery id: the alert's id keeps its incident unique.
-        event, delivery_id = opsgenie.event_of(payload), ""
-        used = event in opsgenie.EVENTS
+    event, delivery_id, used = _event_of(provider, event, payload, request)
     delivery, created = integration_services.delivery_store(
         connection=connection,
         event=event,

@@ -184,9 +184,8 @@ def test_a_linear_issue_created_updated_removed(linear: Any, post: Any, team: An
         "delivered",
         5.0,
     )
-    assert feature.delivered_at is not None and feature.delivered_at.isoformat().startswith(
-        "2026-12-07T15:30"
-    )
+    assert feature.delivered_at is not None
+    assert feature.delivered_at.isoformat().startswith("2026-12-07T15:30")
 
     body = linear_body("linear_issue_remove")
     post(connection, body, linear_headers(secret, body, "l-3"))

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from collab.models import Organisation, Team
-from integrations import backfill, selectors, services
+from integrations import backfill, selectors, services, tracker_history
 from integrations.models import Connection
 
 
@@ -21,7 +21,10 @@ def _path(provider: str, pk: Any) -> str:
 
 
 class Command(BaseCommand):
-    help = "Manage the connections of outside products (GitHub, GitLab, PagerDuty, Opsgenie) and their deliveries."
+    help = (
+        "Manage the connections of outside products (GitHub, GitLab, PagerDuty, Opsgenie, Jira, Linear) "
+        "and their deliveries."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -35,13 +38,24 @@ class Command(BaseCommand):
         sub.add_parser("process", help="Process every delivery still pending.")
         backfill = sub.add_parser(
             "backfill",
-            help="Read a GitHub repository's past deployments (token from $GITHUB_TOKEN) or a PagerDuty "
-            "connection's past incidents (token from $PAGERDUTY_TOKEN or --token).",
+            help="Read a GitHub repository's past deployments (token from $GITHUB_TOKEN), a PagerDuty "
+            "connection's past incidents (token from $PAGERDUTY_TOKEN or --token), or a Jira or Linear "
+            "connection's existing issues (--jql, --filter; token from the connection, $JIRA_TOKEN, "
+            "$LINEAR_TOKEN or --token).",
         )
         backfill.add_argument("connection_id")
         backfill.add_argument("repository", nargs="?", help="owner/name (GitHub)")
         backfill.add_argument("--days", type=int, default=90, help="PagerDuty: how many days back")
-        backfill.add_argument("--token", help="PagerDuty: a read-only REST API key")
+        backfill.add_argument(
+            "--token",
+            help="PagerDuty: a read-only REST API key; Jira, Linear: an API token (else the connection's)",
+        )
+        backfill.add_argument(
+            "--jql", default="", help="Jira: which issues (default: the connection's project)"
+        )
+        backfill.add_argument(
+            "--filter", default="", help="Linear: an IssueFilter as JSON (default: the connection's team)"
+        )
 
     def _org(self, slug: str) -> Organisation:
         org = Organisation.objects.filter(slug=slug).first()
@@ -98,6 +112,9 @@ class Command(BaseCommand):
             connection = None
         if connection is None:
             raise CommandError(f"no connection '{connection_id}'")
+        if connection.is_tracker:
+            self._tracker_backfill(connection, options)
+            return
         try:
             if connection.provider == "pagerduty":
                 token = options["token"] or os.environ.get("PAGERDUTY_TOKEN", "")
@@ -116,3 +133,29 @@ class Command(BaseCommand):
         except (backfill.BackfillError, httpx.HTTPError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(result))
+
+    def _tracker_backfill(self, connection: Connection, options: dict[str, Any]) -> None:
+        """Run the import here (the connection page shows its progress meanwhile)."""
+        query = options["jql"] if connection.provider == "jira" else options["filter"]
+        env = "JIRA_TOKEN" if connection.provider == "jira" else "LINEAR_TOKEN"
+        token = options["token"] or os.environ.get(env, "")
+        if not token and not connection.token_encrypted:
+            raise CommandError(f"set the connection's API token, {env} or --token")
+        try:
+            tracker_history.backfill_start(connection=connection, query=query, later=False)
+        except tracker_history.HistoryError as exc:
+            raise CommandError(f"{exc.code} {exc.detail}".strip()) from None
+        result = tracker_history.backfill_run(connection_id=connection.pk, token=token)
+        if result is None:
+            raise CommandError("the import did not run")
+        out = {
+            "state": result.state,
+            "read": result.done,
+            "total": result.total,
+            "recorded": result.recorded,
+            "skipped": result.skipped,
+            "unmapped_statuses": result.unmapped_statuses,
+        }
+        if result.state == result.State.FAILED:
+            raise CommandError(json.dumps({**out, "error": result.error, "detail": result.detail}))
+        self.stdout.write(json.dumps(out))
