@@ -100,6 +100,7 @@ class TrackerForm(MappingForm):
     as ours, which of them become features, and the API token for history and action items."""
 
     site = forms.URLField(
+        assume_scheme="https",
         label=_("Jira site"),
         required=False,
         max_length=200,
