@@ -120,7 +120,7 @@ def connection_detail(request: OrgRequest, pk: UUID) -> HttpResponse:
             connection=connection,
             team=form.cleaned_data["team"],
             sources=form.cleaned_data["sources"],
-            environments=form.cleaned_data["environments"],
+            environments=form.cleaned_data.get("environments") or {},
             tracker=form.tracker() if isinstance(form, TrackerForm) else None,
         )
         if isinstance(form, TrackerForm) and form.cleaned_data.get("token"):
