@@ -133,3 +133,30 @@ def test_the_command_adds_jira_and_linear(org: Any, team: Any) -> None:
         call_command("connectors", "add", org.slug, provider, "--team", team.slug, stdout=out)
         data = json.loads(out.getvalue())
         assert data["path"] == f"/hooks/{provider}/{data['id']}/"
+
+
+def test_the_feature_page_and_list_link_to_the_tracker_issue(
+    client_for: Any, pm: Any, org: Any, team: Any
+) -> None:
+    from collab.features.external import TrackedIssue, feature_track, feature_untrack
+
+    feature, _created = feature_track(
+        org=org,
+        team=team,
+        issue=TrackedIssue(
+            provider="jira",
+            key="ENG-42",
+            url="https://acme.atlassian.net/browse/ENG-42",
+            title="Paiement en un clic",
+            kind="product",
+            status="idea",
+            effort_points=5,
+        ),
+    )
+    client = client_for(pm)
+    link = 'href="https://acme.atlassian.net/browse/ENG-42"'
+    assert link in client.get(f"/features/{feature.key}/").content.decode()
+    assert link in client.get("/features/").content.decode()
+    feature_untrack(org=org, provider="jira", key="ENG-42")
+    page = client.get(f"/features/{feature.key}/").content.decode()
+    assert "the issue ENG-42 was deleted in Jira" in page
