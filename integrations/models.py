@@ -132,10 +132,10 @@ class Backfill(models.Model):
     connection, rewritten by each run; the connection page reads it."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", _("waiting for a worker")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("stopped on an error")
 
     connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="backfill")
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
