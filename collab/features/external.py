@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -80,7 +81,11 @@ def feature_track(*, org: Organisation, team: Team, issue: TrackedIssue) -> tupl
             fields.append("delivered_at")
         feature.save(update_fields=fields)
         return feature, True
-    feature_update(feature=feature, title=title, kind=issue.kind, effort_points=issue.effort_points)
+    changes: dict[str, Any] = {"title": title, "kind": issue.kind}
+    if issue.effort_points is not None:
+        # An issue without an estimate leaves the effort someone gave the feature here.
+        changes["effort_points"] = issue.effort_points
+    feature_update(feature=feature, **changes)
     fields = []
     if issue.url and issue.url != feature.external_url:
         feature.external_url = issue.url[:500]

@@ -270,3 +270,15 @@ def test_a_redelivery_changes_nothing(linear: Any, post: Any) -> None:
     response = post(connection, body, linear_headers(secret, body, "same"))
     assert response.json().get("duplicate") is True
     assert Feature.objects.count() == 1
+
+
+def test_an_issue_without_estimate_keeps_the_effort_given_here(jira: Any, post: Any) -> None:
+    connection, secret = jira
+    body = payload("jira_issue_created")
+    post(connection, body, jira_headers(secret, body, "e1"))
+    doc = json.loads(payload("jira_issue_updated"))
+    del doc["issue"]["fields"]["customfield_10016"]
+    body = json.dumps(doc).encode()
+    post(connection, body, jira_headers(secret, body, "e2"))
+    feature = Feature.objects.get(external_key="ENG-42")
+    assert (feature.effort_points, feature.status) == (5.0, "in_progress")
