@@ -213,3 +213,31 @@ def test_the_request_only_queues_the_sending(
 def test_another_organisation_cannot_send(other_org_client: Any, action: ActionItem) -> None:
     response = other_org_client.post(reverse("rituals:action_send", args=[action.sync_id, action.pk]))
     assert response.status_code == 404
+
+
+@respx.mock
+def test_after_the_sync_closes_its_summary_sends_and_links(
+    client_for: Any,
+    pm: Any,
+    org: Any,
+    team: Any,
+    action: ActionItem,
+    celery_eager: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    tracker(org, team, "jira", site=SITE, email="pm@acme.example", project="ENG")
+    sync_services.sync_start(sync=action.sync)
+    sync_services.sync_close(sync=action.sync, send_summary=False)
+    summary = reverse("rituals:sync_summary", args=[action.sync_id])
+    assert (
+        reverse("rituals:action_send", args=[action.sync_id, action.pk])
+        in client_for(pm).get(summary).content.decode()
+    )
+    respx.post(f"{SITE}/rest/api/3/issue").mock(
+        return_value=httpx.Response(
+            201, json={"id": "10078", "key": "ENG-78", "self": f"{SITE}/rest/api/3/issue/10078"}
+        )
+    )
+    response = send(client_for, pm, action, django_capture_on_commit_callbacks)
+    assert response["Location"].startswith(summary)
+    assert f'href="{SITE}/browse/ENG-78"' in client_for(pm).get(summary).content.decode()
