@@ -305,6 +305,10 @@ class Feature(models.Model):
     depends_on = models.ManyToManyField("self", symmetrical=False, related_name="dependents", blank=True)
     planned_week = models.CharField(_("planned week"), max_length=8, blank=True, validators=[week_validator])
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The issue of an outside tracker (Jira, Linear) this feature mirrors; our key stays ours.
+    external_provider = models.CharField(_("tracker"), max_length=16, blank=True)
+    external_key = models.CharField(_("tracker key"), max_length=64, blank=True)
+    external_url = models.URLField(_("tracker link"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -313,7 +317,13 @@ class Feature(models.Model):
         verbose_name_plural = _("features")
         ordering: ClassVar = ["id"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["org", "key"], name="feature_unique_key_per_org")
+            models.UniqueConstraint(fields=["org", "key"], name="feature_unique_key_per_org"),
+            # One tracker issue is one feature.
+            models.UniqueConstraint(
+                fields=["org", "external_provider", "external_key"],
+                condition=~models.Q(external_key=""),
+                name="feature_unique_external_per_org",
+            ),
         ]
         indexes: ClassVar = [
             models.Index(fields=["team", "status"]),

@@ -89,3 +89,151 @@ class ConnectionForm(MappingForm):
         if value not in PROVIDERS:
             raise forms.ValidationError(_("Choose a provider from the list."))
         return value
+
+
+TRACKER_STATUS_VALUES = ("idea", "framing", "in_progress", "delivered", "dropped")
+TRACKER_KIND_VALUES = ("product", "tech_debt", "platform", "bug")
+
+
+class TrackerForm(MappingForm):
+    """A Jira or Linear connection: where its issues go, how their statuses, types and labels read
+    as ours, which of them become features, and the API token for history and action items."""
+
+    site = forms.URLField(
+        assume_scheme="https",
+        label=_("Jira site"),
+        required=False,
+        max_length=200,
+        help_text=_("Your Jira Cloud address, e.g. https://acme.atlassian.net."),
+    )
+    email = forms.EmailField(
+        label=_("Jira account e-mail"),
+        required=False,
+        help_text=_("The account the API token belongs to."),
+    )
+    project = forms.CharField(
+        label=_("Project or team key"),
+        required=False,
+        max_length=64,
+        help_text=_("Jira project key or Linear team key (ENG): history and action items go there."),
+    )
+    statuses = forms.CharField(
+        label=_("Status mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One a line: “their status = idea|framing|in_progress|delivered|dropped”. A status not "
+            "listed follows its category (to do → idea, in progress → in progress, done → delivered) "
+            "and is listed above until you map it."
+        ),
+    )
+    kinds = forms.CharField(
+        label=_("Kind mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One a line: “issue type or label = product|tech_debt|platform|bug”. Bugs are bugs and "
+            "anything else is product unless mapped."
+        ),
+    )
+    estimate_field = forms.CharField(
+        label=_("Estimate field"),
+        required=False,
+        max_length=64,
+        help_text=_(
+            "The field read as effort points: Jira's story points are usually customfield_10016; "
+            "Linear's is estimate."
+        ),
+    )
+    only = forms.CharField(
+        label=_("Only issues of this type or label"),
+        required=False,
+        max_length=120,
+        help_text=_("Blank: every issue of the mapped projects becomes a feature."),
+    )
+    issue_type = forms.CharField(
+        label=_("Issue type of action items"),
+        required=False,
+        max_length=64,
+        help_text=_("Jira: the issue type of action items sent from a sync (Task by default)."),
+    )
+    token = forms.CharField(
+        label=_("API token"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Reads history and creates issues; stored encrypted. Leave blank to keep the current one."
+        ),
+    )
+
+    field_order = ["team", "sources", "project", "site", "email", "token", "statuses", "kinds"]
+
+    def __init__(self, *args: Any, provider: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["environments"]
+        self.fields["sources"].label = _("Projects or teams → team")
+        self.fields["sources"].help_text = _(
+            "One a line: “project or team key = team-slug”. Keys not listed feed the default team."
+        )
+        if provider != "jira":
+            for name in ("site", "email", "issue_type"):
+                del self.fields[name]
+
+    def clean_environments(self) -> dict[str, str]:
+        return {}
+
+    def clean_site(self) -> str:
+        value = str(self.cleaned_data.get("site") or "").rstrip("/")
+        if value and not value.startswith("https://"):
+            raise forms.ValidationError(_("Use the https:// address of your site."))
+        return value
+
+    def clean_statuses(self) -> dict[str, str]:
+        pairs = _pairs(self.cleaned_data.get("statuses") or "", what="status")
+        wrong = sorted(k for k, v in pairs.items() if v not in TRACKER_STATUS_VALUES)
+        if wrong:
+            raise forms.ValidationError(
+                _("Map to idea, framing, in_progress, delivered or dropped: %(names)s"),
+                params={"names": ", ".join(wrong)},
+            )
+        return pairs
+
+    def clean_kinds(self) -> dict[str, str]:
+        pairs = _pairs(self.cleaned_data.get("kinds") or "", what="type or label")
+        wrong = sorted(k for k, v in pairs.items() if v not in TRACKER_KIND_VALUES)
+        if wrong:
+            raise forms.ValidationError(
+                _("Map to product, tech_debt, platform or bug: %(names)s"), params={"names": ", ".join(wrong)}
+            )
+        return pairs
+
+    def tracker(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        names = ("site", "email", "project", "statuses", "kinds", "estimate_field", "only", "issue_type")
+        return {name: data[name] for name in names if name in data and data[name]}
+
+    @staticmethod
+    def initial_of(connection: Connection) -> dict[str, Any]:
+        tracker = connection.tracker
+        initial: dict[str, Any] = {
+            "team": connection.team,
+            "sources": pairs_text(connection.sources),
+            **{k: v for k, v in tracker.items() if isinstance(v, str)},
+        }
+        for name in ("statuses", "kinds"):
+            value = tracker.get(name)
+            initial[name] = pairs_text(value) if isinstance(value, dict) else ""
+        return initial
+
+
+class BackfillForm(forms.Form):
+    query = forms.CharField(
+        label=_("Which issues"),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "Jira: a JQL query (blank: every issue of the project). Linear: an IssueFilter in JSON "
+            "(blank: every issue of the team)."
+        ),
+    )

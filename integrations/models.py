@@ -22,6 +22,8 @@ class Connection(models.Model):
         GITLAB = "gitlab", "GitLab"
         PAGERDUTY = "pagerduty", "PagerDuty"
         OPSGENIE = "opsgenie", "Opsgenie"
+        JIRA = "jira", "Jira"
+        LINEAR = "linear", "Linear"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="connections")
@@ -33,6 +35,8 @@ class Connection(models.Model):
     # {"sources": {"owner/repo" or service id: team slug}, "environments": {name: production|staging|test}}
     mappings = models.JSONField(default=dict, blank=True)
     secret_encrypted = models.BinaryField()
+    # An API token of the tracker (Jira, Linear): reads history, creates issues. Fernet, like the secret.
+    token_encrypted = models.BinaryField(default=b"", blank=True)
     paused = models.BooleanField(_("paused"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -48,6 +52,16 @@ class Connection(models.Model):
     def sources(self) -> dict[str, Any]:
         value = self.mappings.get("sources") if isinstance(self.mappings, dict) else None
         return value if isinstance(value, dict) else {}
+
+    @property
+    def tracker(self) -> dict[str, Any]:
+        """A tracker's settings (integrations.trackers): site, statuses, kinds, estimate field, filter."""
+        value = self.mappings.get("tracker") if isinstance(self.mappings, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def is_tracker(self) -> bool:
+        return self.provider in (self.Provider.JIRA, self.Provider.LINEAR)
 
     @property
     def environments(self) -> dict[str, Any]:
@@ -111,3 +125,38 @@ class PushedCommit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository}@{self.ref} {self.sha[:10]}"
+
+
+class Backfill(models.Model):
+    """The progress of a tracker's history import (`connectors backfill`, or the button): one row a
+    connection, rewritten by each run; the connection page reads it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting for a worker")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("stopped on an error")
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="backfill")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    query = models.CharField(max_length=1000, blank=True)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    recorded = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # Statuses met that the connection maps to no lifecycle step (they followed their category).
+    unmapped_statuses = models.JSONField(default=list, blank=True)
+    # A code (integrations.reasons) and its parameter, as deliveries keep theirs.
+    error = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} · {self.state} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.state == self.State.DONE else None
+        return min(100, round(100 * self.done / self.total))

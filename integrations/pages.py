@@ -16,15 +16,41 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from collab.http import OrgRequest
 from collab.permissions import Cap, require
-from integrations import reasons, selectors, services
-from integrations.forms import ConnectionForm, MappingForm, pairs_text
-from integrations.models import Connection
+from integrations import reasons, selectors, services, tracker_history
+from integrations.forms import BackfillForm, ConnectionForm, MappingForm, TrackerForm, pairs_text
+from integrations.models import Backfill, Connection
 
 
 def _hook_url(request: OrgRequest, connection: Connection) -> str:
     return request.build_absolute_uri(
         reverse("integrations:hook", kwargs={"provider": connection.provider, "connection_id": connection.pk})
     )
+
+
+def _mapping_form(request: OrgRequest, connection: Connection, data: Any = None) -> MappingForm:
+    if connection.is_tracker:
+        return TrackerForm(
+            data, org=request.org, provider=connection.provider, initial=TrackerForm.initial_of(connection)
+        )
+    return MappingForm(
+        data,
+        org=request.org,
+        initial={
+            "team": connection.team,
+            "sources": pairs_text(connection.sources),
+            "environments": pairs_text(connection.environments),
+        },
+    )
+
+
+def _backfill_context(connection: Connection) -> dict[str, Any]:
+    backfill = Backfill.objects.filter(connection=connection).first()
+    return {
+        "backfill": backfill,
+        "backfill_error": reasons.label(backfill.error) if backfill and backfill.error else "",
+        "backfill_form": BackfillForm(initial={"query": backfill.query if backfill else ""}),
+        "has_token": bool(connection.token_encrypted),
+    }
 
 
 def _detail(
@@ -35,14 +61,7 @@ def _detail(
     secret: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    form = form or MappingForm(
-        org=request.org,
-        initial={
-            "team": connection.team,
-            "sources": pairs_text(connection.sources),
-            "environments": pairs_text(connection.environments),
-        },
-    )
+    form = form or _mapping_form(request, connection)
     deliveries = selectors.recent_deliveries(connection=connection)
     context: dict[str, Any] = {
         "connection": connection,
@@ -53,7 +72,12 @@ def _detail(
         "unmapped": [
             s for s in selectors.unmapped_sources(connection=connection) if s not in connection.sources
         ],
+        "unmapped_statuses": selectors.unmapped_statuses(connection=connection)
+        if connection.is_tracker
+        else [],
     }
+    if connection.is_tracker:
+        context.update(_backfill_context(connection))
     return render(request, "integrations/connection_detail.html", context, status=status)
 
 
@@ -89,18 +113,51 @@ def connections(request: OrgRequest) -> HttpResponse:
 def connection_detail(request: OrgRequest, pk: UUID) -> HttpResponse:
     connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
     if request.method == "POST":
-        form = MappingForm(request.POST, org=request.org)
+        form = _mapping_form(request, connection, request.POST)
         if not form.is_valid():
             return _detail(request, connection, form=form, status=400)
         services.connection_map(
             connection=connection,
             team=form.cleaned_data["team"],
             sources=form.cleaned_data["sources"],
-            environments=form.cleaned_data["environments"],
+            environments=form.cleaned_data.get("environments") or {},
+            tracker=form.tracker() if isinstance(form, TrackerForm) else None,
         )
+        if isinstance(form, TrackerForm) and form.cleaned_data.get("token"):
+            services.connection_set_token(connection=connection, token=form.cleaned_data["token"])
         messages.success(request, _("Mappings saved."))
         return redirect("integrations:connection", pk=connection.pk)
+    if request.GET.get("part") == "backfill" and connection.is_tracker:
+        return render(
+            request,
+            "integrations/connection_detail.html#backfill",
+            {"connection": connection, **_backfill_context(connection)},
+        )
     return _detail(request, connection)
+
+
+@login_required
+@require(Cap.MANAGE_ORG)
+@require_POST
+def connection_backfill(request: OrgRequest, pk: UUID) -> HttpResponse:
+    """Import the tracker's existing issues: a Celery task reads them; the page shows its progress."""
+    connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    form = BackfillForm(request.POST)
+    if not connection.is_tracker or not form.is_valid():
+        messages.error(request, _("Only Jira and Linear connections import existing issues."))
+        return redirect("integrations:connection", pk=connection.pk)
+    if not connection.token_encrypted:
+        messages.error(request, _("Set an API token first: the import reads the issues with it."))
+        return redirect("integrations:connection", pk=connection.pk)
+    try:
+        tracker_history.backfill_start(connection=connection, query=form.cleaned_data["query"])
+    except tracker_history.HistoryError:
+        messages.error(
+            request, _('The Linear filter is a JSON object, e.g. {"state": {"type": {"neq": "canceled"}}}.')
+        )
+        return redirect("integrations:connection", pk=connection.pk)
+    messages.success(request, _("The import has started: its progress shows below."))
+    return redirect(reverse("integrations:connection", kwargs={"pk": connection.pk}) + "#backfill")
 
 
 @login_required

@@ -12,6 +12,13 @@ UNMAPPED_SOURCE = "unmapped_source"
 MALFORMED = "malformed"
 UNKNOWN_INCIDENT = "unknown_incident"
 NOT_MERGED = "not_merged"
+NOT_SELECTED = "not_selected"
+UNMAPPED_STATUS = "unmapped_status"
+UNKNOWN_ISSUE = "unknown_issue"
+STALE_TIMESTAMP = "stale_timestamp"
+TRACKER_REFUSED = "tracker_refused"
+TRACKER_UNREACHABLE = "tracker_unreachable"
+NO_TOKEN = "no_token"  # noqa: S105 (a reason code)
 
 LABELS = {
     BAD_SIGNATURE: _("the signature does not match"),
@@ -22,6 +29,13 @@ LABELS = {
     MALFORMED: _("a field is missing or malformed"),
     UNKNOWN_INCIDENT: _("no incident with this id was recorded"),
     NOT_MERGED: _("closed without being merged"),
+    NOT_SELECTED: _("not of the issue type or label this connection takes"),
+    UNMAPPED_STATUS: _("its status is not mapped: it followed its category"),
+    UNKNOWN_ISSUE: _("no feature mirrors this issue"),
+    STALE_TIMESTAMP: _("the timestamp is too old (a replay?)"),
+    TRACKER_REFUSED: _("the tracker refused the request"),
+    TRACKER_UNREACHABLE: _("the tracker could not be reached"),
+    NO_TOKEN: _("no API token is set on the connection"),
 }
 
 # English, for the JSON answers webhooks get (scripts match on them).
@@ -29,6 +43,7 @@ ENGLISH = {
     BAD_SIGNATURE: "signature does not match",
     MISSING_SIGNATURE: "signature missing",
     EVENT_NOT_USED: "event not used",
+    STALE_TIMESTAMP: "webhookTimestamp is not recent",
 }
 
 

@@ -14,14 +14,21 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from collab.models import Organisation, Team
-from integrations import crypto, github, gitlab, opsgenie, pagerduty
+from integrations import crypto, github, gitlab, jira, linear, opsgenie, pagerduty
 from integrations.mapping import Malformed, Outcome, ignored
 from integrations.models import MAX_BODY_BYTES, Connection, Delivery
 from integrations.reasons import MALFORMED
 
 logger = logging.getLogger(__name__)
 
-PROVIDERS = {"github": github, "gitlab": gitlab, "pagerduty": pagerduty, "opsgenie": opsgenie}
+PROVIDERS = {
+    "github": github,
+    "gitlab": gitlab,
+    "pagerduty": pagerduty,
+    "opsgenie": opsgenie,
+    "jira": jira,
+    "linear": linear,
+}
 
 
 @transaction.atomic
@@ -33,6 +40,7 @@ def connection_create(
     team: Team | None = None,
     sources: dict[str, str] | None = None,
     environments: dict[str, str] | None = None,
+    tracker: dict[str, Any] | None = None,
 ) -> tuple[Connection, str]:
     """A new connection and its secret, returned once in plain (only its Fernet token is stored)."""
     if provider not in PROVIDERS:
@@ -45,7 +53,7 @@ def connection_create(
         provider=provider,
         name=(name.strip() or provider)[:120],
         team=team,
-        mappings={"sources": sources or {}, "environments": environments or {}},
+        mappings={"sources": sources or {}, "environments": environments or {}, "tracker": tracker or {}},
         secret_encrypted=crypto.encrypt(plain),
     )
     return connection, plain
@@ -73,14 +81,35 @@ def connection_pause(*, connection: Connection, paused: bool) -> Connection:
 
 @transaction.atomic
 def connection_map(
-    *, connection: Connection, team: Team | None, sources: dict[str, str], environments: dict[str, str]
+    *,
+    connection: Connection,
+    team: Team | None,
+    sources: dict[str, str],
+    environments: dict[str, str],
+    tracker: dict[str, Any] | None = None,
 ) -> Connection:
     if team is not None and team.org_id != connection.org_id:
         raise ValueError("team of another organisation")
     connection.team = team
-    connection.mappings = {"sources": sources, "environments": environments}
+    connection.mappings = {
+        "sources": sources,
+        "environments": environments,
+        "tracker": connection.tracker if tracker is None else tracker,
+    }
     connection.save(update_fields=["team", "mappings"])
     return connection
+
+
+@transaction.atomic
+def connection_set_token(*, connection: Connection, token: str) -> Connection:
+    """The tracker's API token (history, action items), kept encrypted; blank removes it."""
+    connection.token_encrypted = crypto.encrypt(token.strip()) if token.strip() else b""
+    connection.save(update_fields=["token_encrypted"])
+    return connection
+
+
+def connection_token(connection: Connection) -> str:
+    return crypto.decrypt(connection.token_encrypted) if connection.token_encrypted else ""
 
 
 @transaction.atomic

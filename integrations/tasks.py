@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import httpx
+from celery import Task, shared_task
 from django.db import OperationalError
 
-from integrations import services
+from integrations import action_items, services, tracker_history
+
+ACTION_ITEM_RETRIES = 5
 
 
 @shared_task(
@@ -21,3 +24,37 @@ from integrations import services
 )
 def delivery_process(delivery_pk: int) -> None:
     services.delivery_process(delivery_pk=delivery_pk)
+
+
+@shared_task(
+    name="integrations.tasks.tracker_backfill",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def tracker_backfill(connection_id: str) -> None:
+    tracker_history.backfill_run(connection_id=connection_id)
+
+
+@shared_task(
+    bind=True,
+    name="integrations.tasks.action_item_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def action_item_send(self: Task, action_id: int) -> None:
+    try:
+        action_items.action_item_send(action_id=action_id)
+    except httpx.TransportError as exc:
+        # The tracker is out of reach: a later try may succeed; after the last one the item says so.
+        if self.request.retries >= ACTION_ITEM_RETRIES:
+            action_items.action_item_failed(action_id=action_id)
+            return
+        raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from None

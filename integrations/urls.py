@@ -22,6 +22,7 @@ urlpatterns = [
     path("settings/connections/<uuid:pk>/rotate/", pages.connection_rotate, name="connection_rotate"),
     path("settings/connections/<uuid:pk>/pause/", pages.connection_pause, name="connection_pause"),
     path("settings/connections/<uuid:pk>/delete/", pages.connection_delete, name="connection_delete"),
+    path("settings/connections/<uuid:pk>/backfill/", pages.connection_backfill, name="connection_backfill"),
     path(
         "settings/connections/<uuid:pk>/deliveries/<int:delivery_pk>/process/",
         pages.delivery_retry,

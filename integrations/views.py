@@ -15,7 +15,7 @@ from delivery.api import services
 from delivery.api.errors import InvalidInput
 from delivery.api.http import api_view, object_body, written_response
 from delivery.models import ApiToken
-from integrations import github, gitlab, opsgenie, pagerduty, reasons
+from integrations import github, gitlab, jira, linear, opsgenie, pagerduty, reasons
 from integrations import selectors as integration_selectors
 from integrations import services as integration_services
 from integrations.devlake import devlake_clean
@@ -77,6 +77,10 @@ def _refusal(provider: str, secret: str, body: bytes, request: HttpRequest) -> s
         return gitlab.signature_refusal(secret, headers.get("X-Gitlab-Token", ""))
     if provider == "pagerduty":
         return pagerduty.signature_refusal(secret, body, headers.get("X-PagerDuty-Signature", ""))
+    if provider == "jira":
+        return jira.signature_refusal(secret, body, headers.get(jira.HEADER, ""))
+    if provider == "linear":
+        return linear.signature_refusal(secret, body, headers.get(linear.HEADER, ""))
     return opsgenie.signature_refusal(secret, headers.get(opsgenie.HEADER, ""))
 
 
@@ -94,6 +98,29 @@ def _holds_unstorable(payload: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def _event_of(
+    provider: str, event: str, payload: dict[str, Any], request: HttpRequest
+) -> tuple[str, str, bool]:
+    """(event, the provider's delivery id, whether we use the event)."""
+    headers = request.headers
+    if provider == "github":
+        return event, headers.get("X-GitHub-Delivery", ""), event in github.EVENTS
+    if provider == "gitlab":
+        return event, headers.get("X-Gitlab-Event-UUID", ""), event in gitlab.EVENTS
+    if provider == "pagerduty":
+        event, delivery_id = pagerduty.event_of(payload)
+        return event, delivery_id, event in pagerduty.EVENTS
+    if provider == "jira":
+        event = jira.event_of(payload)
+        return event, headers.get(jira.DELIVERY_HEADER, ""), event in jira.EVENTS
+    if provider == "linear":
+        event = linear.event_of(payload)
+        return event, headers.get(linear.DELIVERY_HEADER, ""), event in linear.EVENTS
+    # Opsgenie sends no delivery id: the alert's id keeps its incident unique.
+    event = opsgenie.event_of(payload)
+    return event, "", event in opsgenie.EVENTS
 
 
 @csrf_exempt
@@ -127,17 +154,15 @@ def hook(request: HttpRequest, provider: str, connection_id: UUID) -> HttpRespon
         return _answer({"error": "malformed JSON: the body must be an object"}, 400)
     if _holds_unstorable(payload):
         return _answer({"error": "malformed JSON: NUL characters or unpaired surrogates"}, 400)
-    if provider == "github":
-        delivery_id, used = headers.get("X-GitHub-Delivery", ""), event in github.EVENTS
-    elif provider == "gitlab":
-        delivery_id, used = headers.get("X-Gitlab-Event-UUID", ""), event in gitlab.EVENTS
-    elif provider == "pagerduty":
-        event, delivery_id = pagerduty.event_of(payload)
-        used = event in pagerduty.EVENTS
-    else:
-        # Opsgenie sends no delivery id: the alert's id keeps its incident unique.
-        event, delivery_id = opsgenie.event_of(payload), ""
-        used = event in opsgenie.EVENTS
+    if provider == "linear":
+        # Signed, but sent long ago: a replay of a captured delivery.
+        stale = linear.timestamp_refusal(payload)
+        if stale is not None:
+            integration_services.delivery_refused(
+                connection=connection, event=linear.event_of(payload), reason=stale
+            )
+            return _answer({"error": reasons.ENGLISH[stale]}, 401)
+    event, delivery_id, used = _event_of(provider, event, payload, request)
     delivery, created = integration_services.delivery_store(
         connection=connection,
         event=event,

@@ -219,6 +219,11 @@ class ActionItem(models.Model):
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Sent to the team's tracker (Jira, Linear): "" never, sending, sent (key and link), failed.
+    external_state = models.CharField(max_length=16, blank=True)
+    external_provider = models.CharField(max_length=16, blank=True)
+    external_key = models.CharField(max_length=64, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

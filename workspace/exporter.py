@@ -194,6 +194,9 @@ class _Exporter:
                 "rice_effort",
                 "planned_week",
                 "delivered_at",
+                "external_provider",
+                "external_key",
+                "external_url",
             )
         )
         self.feature_keys: dict[int, str] = {row["id"]: row["key"] for row in rows}
@@ -258,6 +261,10 @@ class _Exporter:
             item["key_results"] = [self.kr_keys[link["keyresult_id"]] for link in krs.get(fid, [])]
             put(item, "planned_week", row["planned_week"])
             put(item, "delivered_at", self.ts(row["delivered_at"]))
+            if row["external_key"]:
+                external = {"provider": row["external_provider"], "key": row["external_key"]}
+                put(external, "url", row["external_url"])
+                item["external"] = external
             spec = specs.get(fid)
             put(item, "spec", self.spec(spec) if spec else None)
             item["alignment_sessions"] = [

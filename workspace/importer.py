@@ -310,6 +310,11 @@ class _Loader:
             planned_week=data.get("planned_week") or "",
             delivered_at=parse_optional_timestamp(data.get("delivered_at")),
         )
+        external = data.get("external")
+        if isinstance(external, dict):
+            feature.external_provider = external["provider"]
+            feature.external_key = external["key"]
+            feature.external_url = external.get("url") or ""
         feature.rice_score = feature.compute_rice()
         return feature
 

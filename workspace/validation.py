@@ -599,9 +599,20 @@ class _SemanticChecks:
             self.ref_list(("objectives", index), objective, "teams", self.teams, "team")
 
     def check_features(self) -> None:
+        trackers: set[tuple[str, str]] = set()
         for index, feature in _records(self.doc, "features"):
             loc: Loc = ("features", index)
             self.team(loc, feature)
+            external = feature.get("external")
+            if isinstance(external, dict):
+                ident = (external.get("provider"), external.get("key"))
+                if all(isinstance(part, str) for part in ident):
+                    if ident in trackers:
+                        self.out.add(
+                            (*loc, "external", "key"),
+                            f"another feature mirrors {_quote(f'{ident[0]} {ident[1]}')}",
+                        )
+                    trackers.add(ident)  # type: ignore[arg-type]
             self.ref_list(loc, feature, "key_results", self.key_results, "key result")
             week = feature.get("planned_week")
             if isinstance(week, str) and not _is_real_week(week):

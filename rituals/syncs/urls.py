@@ -35,6 +35,7 @@ urlpatterns = [
     path("rituals/syncs/<int:pk>/actions/new/", syncs.action_add, name="action_add"),
     path("rituals/syncs/<int:pk>/actions/<int:action_pk>/toggle/", syncs.action_toggle, name="action_toggle"),
     path("rituals/syncs/<int:pk>/actions/<int:action_pk>/delete/", syncs.action_delete, name="action_delete"),
+    path("rituals/syncs/<int:pk>/actions/<int:action_pk>/send/", syncs.action_send, name="action_send"),
     path("rituals/templates/", templates.template_list, name="template_list"),
     path("rituals/templates/<int:pk>/", templates.template_edit, name="template_edit"),
     path("rituals/templates/<int:pk>/reset/", templates.template_reset, name="template_reset"),

@@ -101,6 +101,11 @@ def full_document(slug: str = "every-field") -> dict[str, Any]:
                 "key_results": ["KR-1"],
                 "planned_week": "2026-W15",
                 "delivered_at": "2026-04-09T16:20:31.500001-04:00",
+                "external": {
+                    "provider": "jira",
+                    "key": "PAY-101",
+                    "url": "https://acme.atlassian.net/browse/PAY-101",
+                },
                 "spec": {
                     "business_driver": {
                         "kind": "churn",
@@ -515,6 +520,7 @@ def test_export_keys_follow_the_format_order() -> None:
         "key_results",
         "planned_week",
         "delivered_at",
+        "external",
         "spec",
         "alignment_sessions",
         "revisions",
@@ -594,6 +600,8 @@ def _doubled(doc: dict[str, Any]) -> dict[str, Any]:
         copies = copy.deepcopy(doc[name])
         for item in copies:
             item["key"] += "-copy"
+            if isinstance(item.get("external"), dict):
+                item["external"]["key"] += "-copy"  # one tracker issue is one feature
         doc[name] += copies
     return doc
 

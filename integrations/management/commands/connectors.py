@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from collab.models import Organisation, Team
-from integrations import backfill, history, selectors, services
+from integrations import backfill, history, selectors, services, tracker_history
 from integrations.models import Connection
 
 
@@ -21,7 +21,10 @@ def _path(provider: str, pk: Any) -> str:
 
 
 class Command(BaseCommand):
-    help = "Manage the connections of outside products (GitHub, GitLab, PagerDuty, Opsgenie) and their deliveries."
+    help = (
+        "Manage the connections of outside products (GitHub, GitLab, PagerDuty, Opsgenie, Jira, Linear) "
+        "and their deliveries."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -37,8 +40,9 @@ class Command(BaseCommand):
             "backfill",
             help="Read a connection's history through the provider's REST API: a GitHub repository's or a "
             "GitLab project's past deployments with their commits, a PagerDuty or Opsgenie connection's "
-            "past incidents. The read token comes from --token or $GITHUB_TOKEN, $GITLAB_TOKEN, "
-            "$PAGERDUTY_TOKEN, $OPSGENIE_TOKEN.",
+            "past incidents, a Jira or Linear connection's existing issues (--jql, --filter). The read "
+            "token comes from --token or $GITHUB_TOKEN, $GITLAB_TOKEN, $PAGERDUTY_TOKEN, $OPSGENIE_TOKEN, "
+            "$JIRA_TOKEN, $LINEAR_TOKEN (Jira and Linear: else the connection's own).",
         )
         backfill.add_argument("connection_id")
         backfill.add_argument("repository", nargs="?", help="GitHub owner/name or GitLab group/project")
@@ -46,6 +50,12 @@ class Command(BaseCommand):
         backfill.add_argument("--token", help="a read-only token of the provider's REST API")
         backfill.add_argument(
             "--base-url", help="a self-managed GitLab (https://gitlab.example.com) or Opsgenie's EU API"
+        )
+        backfill.add_argument(
+            "--jql", default="", help="Jira: which issues (default: the connection's project)"
+        )
+        backfill.add_argument(
+            "--filter", default="", help="Linear: an IssueFilter as JSON (default: the connection's team)"
         )
 
     def _org(self, slug: str) -> Organisation:
@@ -103,6 +113,9 @@ class Command(BaseCommand):
             connection = None
         if connection is None:
             raise CommandError(f"no connection '{connection_id}'")
+        if connection.is_tracker:
+            self._tracker_backfill(connection, options)
+            return
         provider = connection.provider
         token = options["token"] or os.environ.get(f"{provider.upper()}_TOKEN", "")
         if not token:
@@ -134,3 +147,29 @@ class Command(BaseCommand):
         except (backfill.BackfillError, httpx.HTTPError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(result))
+
+    def _tracker_backfill(self, connection: Connection, options: dict[str, Any]) -> None:
+        """Run the import here (the connection page shows its progress meanwhile)."""
+        query = options["jql"] if connection.provider == "jira" else options["filter"]
+        env = "JIRA_TOKEN" if connection.provider == "jira" else "LINEAR_TOKEN"
+        token = options["token"] or os.environ.get(env, "")
+        if not token and not connection.token_encrypted:
+            raise CommandError(f"set the connection's API token, {env} or --token")
+        try:
+            tracker_history.backfill_start(connection=connection, query=query, later=False)
+        except tracker_history.HistoryError as exc:
+            raise CommandError(f"{exc.code} {exc.detail}".strip()) from None
+        result = tracker_history.backfill_run(connection_id=connection.pk, token=token)
+        if result is None:
+            raise CommandError("the import did not run")
+        out = {
+            "state": result.state,
+            "read": result.done,
+            "total": result.total,
+            "recorded": result.recorded,
+            "skipped": result.skipped,
+            "unmapped_statuses": result.unmapped_statuses,
+        }
+        if result.state == result.State.FAILED:
+            raise CommandError(json.dumps({**out, "error": result.error, "detail": result.detail}))
+        self.stdout.write(json.dumps(out))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from collab.http import OrgRequest
 from collab.middleware import active_membership, set_active_organisation
 from rituals.models import Sync, SyncSection
-from rituals.syncs import selectors
+from rituals.syncs import selectors, trackers
 from rituals.syncs.timer import TimerState
 
 POLL_SALT = "rituals.syncs.poll"
@@ -155,6 +155,7 @@ def live_context(request: OrgRequest, sync: Sync, *, view: str) -> dict[str, Any
         "conflict_url": reverse("rituals:conflict_create"),
         "text_template": TEXT_TEMPLATE,
         "planned_minutes": sum(s.planned_minutes for s in sections),
+        "tracker": trackers.team_tracker(sync) if access.can_contribute else None,
     }
 
 

@@ -27,7 +27,7 @@ from collab.http import OrgRequest
 from collab.models import Team
 from collab.permissions import Cap, can, require
 from rituals.models import ActionItem, Decision, Ritual, Sync, SyncItem
-from rituals.syncs import defaults, selectors, services
+from rituals.syncs import defaults, selectors, services, trackers
 from rituals.syncs.forms import (
     ActionItemForm,
     CloseForm,
@@ -317,6 +317,25 @@ def action_delete(request: OrgRequest, pk: int, action_pk: int) -> HttpResponse:
     return _record_change(request, sync, lambda: services.action_item_delete(action=action))
 
 
+@login_required
+@require_POST
+def action_send(request: OrgRequest, pk: int, action_pk: int) -> HttpResponse:
+    """Send an action item to the team's tracker: a Celery task creates the issue and brings its
+    key and link back onto the item."""
+    sync = _contributor_sync(request, pk)
+    action = _child(ActionItem, sync, action_pk)
+    tracker = trackers.team_tracker(sync)
+    if tracker is None:
+        messages.error(request, _("This team has no tracker connection with an API token."))
+    elif not action.external_key:
+        trackers.action_item_send(action=action)
+        messages.success(request, _("The action item is on its way to %(tracker)s.") % {"tracker": tracker})
+    if request.headers.get("HX-Request") and sync.status != Sync.Status.CLOSED:
+        return _after_change(request, sync)
+    target = "rituals:sync_summary" if sync.status == Sync.Status.CLOSED else "rituals:sync_detail"
+    return redirect(reverse(target, args=[sync.pk]) + f"#action-{action.pk}")
+
+
 def _facilitates_or_manages(request: OrgRequest, sync: Sync) -> bool:
     """The sync's facilitator, or someone who manages the organisation (cancels it, sends its summary)."""
     me = request.membership
@@ -396,6 +415,7 @@ def sync_summary(request: OrgRequest, pk: int) -> HttpResponse:
         "can_email": access.is_facilitator or can(request.membership, Cap.MANAGE_ORG),
         "text_template": TEXT_TEMPLATE,
         "close_note": _(sync.close_note) if sync.close_note == defaults.NOTE_AUTO_CLOSED else sync.close_note,
+        "tracker": trackers.team_tracker(sync) if access.can_contribute else None,
     }
     return render(request, "rituals/syncs/sync_summary.html", context)
 
