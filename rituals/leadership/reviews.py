@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,12 +16,21 @@ from collab.models import Membership, Role
 from rituals.leadership import speaking
 from rituals.leadership.models import ReviewDecision, ReviewRecord, Side, SpeakingTurn
 from rituals.models import Conflict, Decision, Escalation, Ritual, Sync, SyncSection
-from rituals.syncs.services.common import lock_sync, sync_touch
 
 DECISION_CODE_PREFIX = "decision-"
 DEFAULT_MINUTES = 10
 PRODUCT_ROLES = (Role.CPO, Role.VP_PRODUCT)
 TECH_ROLES = (Role.CTO,)
+
+
+# The sync services call the hooks below from their moves, so this module does not import them:
+# the same row lock and revision bump, written here.
+def lock_sync(sync: Sync) -> Sync:
+    return Sync.objects.select_for_update().get(pk=sync.pk)
+
+
+def sync_touch(*, sync_id: int) -> None:
+    Sync.objects.filter(pk=sync_id).update(revision=F("revision") + 1)
 
 
 def is_review(sync: Sync) -> bool:
