@@ -127,7 +127,12 @@ class _Loader:
         )
         self.load_deployments()
         load_leadership(
-            self.doc, org=self.org, people=self.people, teams=self.teams, features=self.features, syncs=self.syncs
+            self.doc,
+            org=self.org,
+            people=self.people,
+            teams=self.teams,
+            features=self.features,
+            syncs=self.syncs,
         )
         self.load_glossary()
         return self.org

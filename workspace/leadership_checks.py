@@ -51,7 +51,11 @@ def check_leadership(checks: Any) -> None:
             seen.add(key)
         if sync is not None and sync.get("ritual") != "decision_review":
             checks.out.add((*loc, "sync"), "must be a sync of ritual decision_review")
-        codes = frozenset(s["code"] for _i, s in _records(sync, "sections") if isinstance(s.get("code"), str)) if sync else None
+        codes = (
+            frozenset(s["code"] for _i, s in _records(sync, "sections") if isinstance(s.get("code"), str))
+            if sync
+            else None
+        )
         for position, item in _records(review, "decisions"):
             here: Loc = (*loc, "decisions", position)
             checks.ref((*here, "section"), item.get("section"), codes, "section")

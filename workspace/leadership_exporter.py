@@ -76,7 +76,9 @@ def _reviews(org: Organisation, *, ts: Stamp, emails: dict[int, str]) -> list[di
     # A sync decision is named by its sync's key and its place in that sync's list (by id).
     places: dict[int, tuple[str, int]] = {}
     counters: dict[int, int] = {}
-    for decision_id, sync_id in Decision.objects.filter(sync__org=org).order_by("id").values_list("id", "sync_id"):
+    for decision_id, sync_id in (
+        Decision.objects.filter(sync__org=org).order_by("id").values_list("id", "sync_id")
+    ):
         places[decision_id] = (sync_keys[sync_id], counters.get(sync_id, 0))
         counters[sync_id] = counters.get(sync_id, 0) + 1
 
@@ -94,7 +96,9 @@ def _reviews(org: Organisation, *, ts: Stamp, emails: dict[int, str]) -> list[di
             item["source"] = row["source"]
             if row["source_decision_id"] in places:
                 item["source_sync"], item["source_decision"] = places[row["source_decision_id"]]
-            put(item, "source_key", escalations.get(row["escalation_id"]) or conflicts.get(row["conflict_id"]))
+            put(
+                item, "source_key", escalations.get(row["escalation_id"]) or conflicts.get(row["conflict_id"])
+            )
             put(item, "product_presenter", emails.get(row["product_presenter_id"]))
             put(item, "tech_presenter", emails.get(row["tech_presenter_id"]))
             put(item, "product_seconds", _seconds(row["product_seconds"]))
@@ -102,7 +106,11 @@ def _reviews(org: Organisation, *, ts: Stamp, emails: dict[int, str]) -> list[di
             review["decisions"].append(item)
         review["turns"] = []
         for row in turns.get(sync_id, []):
-            turn = {"section": codes[row["section_id"]], "side": row["side"], "started_at": ts(row["started_at"])}
+            turn = {
+                "section": codes[row["section_id"]],
+                "side": row["side"],
+                "started_at": ts(row["started_at"]),
+            }
             put(turn, "ended_at", ts(row["ended_at"]))
             review["turns"].append(turn)
         out.append(review)
@@ -121,9 +129,9 @@ def _tech_wins(
     if not rows:
         return []
     deployments = dict(
-        Deployment.objects.filter(pk__in={r["deployment_id"] for r in rows if r["deployment_id"]}).values_list(
-            "id", "key"
-        )
+        Deployment.objects.filter(
+            pk__in={r["deployment_id"] for r in rows if r["deployment_id"]}
+        ).values_list("id", "key")
     )
     out = []
     for row in rows:
@@ -152,12 +160,16 @@ def _interviews(
     org: Organisation, *, emails: dict[int, str], team_slugs: dict[int, str], feature_keys: dict[int, str]
 ) -> list[dict[str, Any]]:
     rows = value_rows(
-        UserInterview.objects.filter(org=org).order_by("id").values("id", "team_id", "held_on", "customer", "notes", "created_by_id")
+        UserInterview.objects.filter(org=org)
+        .order_by("id")
+        .values("id", "team_id", "held_on", "customer", "notes", "created_by_id")
     )
     if not rows:
         return []
     attendees = grouped(
-        InterviewAttendee.objects.filter(interview__org=org).order_by("id").values("interview_id", "membership_id", "name", "role"),
+        InterviewAttendee.objects.filter(interview__org=org)
+        .order_by("id")
+        .values("interview_id", "membership_id", "name", "role"),
         "interview_id",
     )
     features = grouped(

@@ -4,6 +4,7 @@ on a validated document, after the syncs, escalations, conflicts and deployments
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from rituals.leadership.models import (
 )
 from rituals.models import Conflict, Decision, Escalation, Sync, SyncSection
 from workspace.bulk import bulk
-from workspace.common import parse_date, parse_optional_timestamp, parse_timestamp
+from workspace.common import parse_optional_timestamp, parse_timestamp
 
 
 def load_leadership(
@@ -56,8 +57,8 @@ def load_leadership(
                     unit=data.get("unit") or "",
                     before=Decimal(str(data["before"])),
                     after=Decimal(str(data["after"])),
-                    period_start=parse_date(data["period_start"]),
-                    period_end=parse_date(data["period_end"]),
+                    period_start=dt.date.fromisoformat(data["period_start"]),
+                    period_end=dt.date.fromisoformat(data["period_end"]),
                     story=data["story"],
                     status=data["status"],
                     author=person(data.get("author")),
@@ -74,7 +75,7 @@ def load_leadership(
             UserInterview(
                 org=org,
                 team=teams[data["team"]],
-                held_on=parse_date(data["held_on"]),
+                held_on=dt.date.fromisoformat(data["held_on"]),
                 customer=data["customer"],
                 notes=data.get("notes") or "",
                 with_engineer=any(a["role"] in ENGINEERING_ROLES for a in data["attendees"]),
@@ -107,7 +108,9 @@ def load_leadership(
         )
 
 
-def _load_reviews(reviews: list[dict[str, Any]], *, org: Organisation, person: Any, syncs: dict[str, Sync]) -> None:
+def _load_reviews(
+    reviews: list[dict[str, Any]], *, org: Organisation, person: Any, syncs: dict[str, Sync]
+) -> None:
     review_syncs = [syncs[data["sync"]] for data in reviews]
     sections = {
         (section.sync_id, section.code): section
@@ -116,7 +119,9 @@ def _load_reviews(reviews: list[dict[str, Any]], *, org: Organisation, person: A
     escalations = dict(Escalation.objects.filter(org=org).values_list("key", "id"))
     conflicts = dict(Conflict.objects.filter(org=org).values_list("key", "id"))
     sync_decisions: dict[int, list[int]] = {}
-    for decision_id, sync_id in Decision.objects.filter(sync__org=org).order_by("id").values_list("id", "sync_id"):
+    for decision_id, sync_id in (
+        Decision.objects.filter(sync__org=org).order_by("id").values_list("id", "sync_id")
+    ):
         sync_decisions.setdefault(sync_id, []).append(decision_id)
 
     decisions, turns, records = [], [], []

@@ -31,6 +31,26 @@ class MembersField(forms.ModelMultipleChoiceField):
         return f"{obj.user.get_full_name() or obj.user.email} · {obj.get_role_display()}"
 
 
+class FeatureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.key} · {obj.title}"
+
+
+class FeaturesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.key} · {obj.title}"
+
+
+class DeploymentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.key} · {obj.team.name} · {obj.finished_at:%Y-%m-%d}"
+
+
+class FeedbackField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.received_on:%Y-%m-%d} · {obj.text[:80]}"
+
+
 def _members(org: Organisation) -> Any:
     return (
         Membership.objects.filter(org=org, is_active=True).select_related("user").order_by("user__name", "id")
@@ -97,10 +117,10 @@ class ReviewDecisionForm(forms.Form):
 
 class TechWinForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    feature = forms.ModelChoiceField(
+    feature = FeatureChoiceField(
         label=_("Tech-debt or platform feature"), queryset=Feature.objects.none(), required=False
     )
-    deployment = forms.ModelChoiceField(
+    deployment = DeploymentChoiceField(
         label=_("Deployment"), queryset=Deployment.objects.none(), required=False
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
@@ -129,7 +149,6 @@ class TechWinForm(forms.Form):
         self.fields["feature"].queryset = (  # type: ignore[attr-defined]
             Feature.objects.filter(team__org=org, kind__in=TECH_KINDS).select_related("team").order_by("key")
         )
-        self.fields["feature"].label_from_instance = lambda f: f"{f.key} · {f.title}"  # type: ignore[attr-defined]
         self.fields["deployment"].queryset = (  # type: ignore[attr-defined]
             Deployment.objects.filter(
                 org=org, environment="production", finished_at__gte=timezone.now() - RECENT_DEPLOYMENTS
@@ -137,9 +156,6 @@ class TechWinForm(forms.Form):
             .select_related("team")
             .order_by("-finished_at", "-id")
         )
-        self.fields["deployment"].label_from_instance = lambda d: (
-            f"{d.key} · {d.team.name} · {d.finished_at:%Y-%m-%d}"
-        )  # type: ignore[attr-defined]
         self.fields["team"].queryset = Team.objects.filter(org=org).order_by("name")  # type: ignore[attr-defined]
 
     def clean_period_start(self) -> dt.date | None:
@@ -177,12 +193,10 @@ class InterviewForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}), required=False
     )
-    feedback_items = forms.ModelMultipleChoiceField(
+    feedback_items = FeedbackField(
         label=_("Linked feedback"), queryset=FeedbackItem.objects.none(), required=False
     )
-    features = forms.ModelMultipleChoiceField(
-        label=_("Linked features"), queryset=Feature.objects.none(), required=False
-    )
+    features = FeaturesField(label=_("Linked features"), queryset=Feature.objects.none(), required=False)
 
     def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,11 +205,7 @@ class InterviewForm(forms.Form):
         self.fields["feedback_items"].queryset = FeedbackItem.objects.filter(  # type: ignore[attr-defined]
             org=org, received_on__gte=timezone.localdate() - RECENT_FEEDBACK
         ).order_by("-received_on", "-id")
-        self.fields["feedback_items"].label_from_instance = lambda f: (
-            f"{f.received_on:%Y-%m-%d} · {f.text[:80]}"
-        )  # type: ignore[attr-defined]
         self.fields["features"].queryset = Feature.objects.filter(team__org=org).order_by("key")  # type: ignore[attr-defined]
-        self.fields["features"].label_from_instance = lambda f: f"{f.key} · {f.title}"  # type: ignore[attr-defined]
 
     def clean_held_on(self) -> dt.date | None:
         return _check_date(self.cleaned_data.get("held_on"))

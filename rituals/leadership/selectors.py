@@ -228,6 +228,8 @@ def tech_wins_per_quarter(*, org: Organisation, quarters: int = QUARTERS) -> lis
     for shared_at in TechWin.objects.filter(
         org=org, status=TechWin.Status.SHARED, shared_at__gte=start
     ).values_list("shared_at", flat=True):
+        if shared_at is None:
+            continue
         label = quarter_of_date(shared_at.astimezone(zone).date())
         if label in counts:
             counts[label] += 1
@@ -268,11 +270,15 @@ def interview_shares(
         cell[1] += 1
     teams = list(Team.objects.filter(org=org).order_by("name", "id"))
     rows = [
-        InterviewShare(team, [(q, *counts.get((team.pk, q), [0, 0])) for q in labels])
+        InterviewShare(team, [(q, *_pair(counts.get((team.pk, q)))) for q in labels])
         for team in teams
         if any((team.pk, q) in counts for q in labels)
     ]
     return labels, rows
+
+
+def _pair(cell: list[int] | None) -> tuple[int, int]:
+    return (cell[0], cell[1]) if cell else (0, 0)
 
 
 def has_engineer(roles: list[str]) -> bool:

@@ -57,7 +57,10 @@ def review_decision_add(request: OrgRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            messages.error(
+                request,
+                f"{label}: {' '.join(str(e) for e in errors)}" if label else " ".join(str(e) for e in errors),
+            )
         return _back(request, sync)
     data = form.cleaned_data
     source = reviews.Source()

@@ -37,7 +37,9 @@ def debt_feature(team: Any) -> Any:
     return FeatureFactory(team=team, kind="tech_debt", key="F-CDN")
 
 
-def test_tech_win_is_shared_only_after_a_product_review(org: Any, debt_feature: Any, tech_lead: Any, pm: Any) -> None:
+def test_tech_win_is_shared_only_after_a_product_review(
+    org: Any, debt_feature: Any, tech_lead: Any, pm: Any
+) -> None:
     win = records.tech_win_create(org=org, data=win_input(feature=debt_feature), by=tech_lead)
     assert (win.key, win.status, win.team) == ("TW-1", "draft", debt_feature.team)
     with pytest.raises(ValidationError):
@@ -48,7 +50,8 @@ def test_tech_win_is_shared_only_after_a_product_review(org: Any, debt_feature: 
     with pytest.raises(ValidationError):
         records.tech_win_review(win=win, by=pm, approve=False)  # sending back needs a note
     win = records.tech_win_review(win=win, by=pm, approve=True)
-    assert win.status == "shared" and win.shared_at is not None
+    assert win.status == "shared"
+    assert win.shared_at is not None
     assert selectors.tech_wins_for_digest(
         org=org, since=timezone.now() - dt.timedelta(days=7), until=timezone.now() + dt.timedelta(minutes=1)
     ) == [win]
@@ -83,7 +86,9 @@ def test_a_deployment_is_a_technical_change_too(org: Any, team: Any, tech_lead: 
     assert win.team == team
 
 
-def test_tech_win_pages_roles_and_dashboard(org: Any, debt_feature: Any, tech_lead: Any, pm: Any, viewer: Any, client_for: Any) -> None:
+def test_tech_win_pages_roles_and_dashboard(
+    org: Any, debt_feature: Any, tech_lead: Any, pm: Any, viewer: Any, client_for: Any
+) -> None:
     client = client_for(tech_lead)
     data = {
         "title": "Faster checkout",
@@ -100,11 +105,19 @@ def test_tech_win_pages_roles_and_dashboard(org: Any, debt_feature: Any, tech_le
     win = TechWin.objects.get()
     assert response.status_code == 302
     client.post(reverse("rituals:tech_win_submit", args=[win.pk]))
-    assert client.post(reverse("rituals:tech_win_review", args=[win.pk]), {"decision": "share"}).status_code == 403
+    assert (
+        client.post(reverse("rituals:tech_win_review", args=[win.pk]), {"decision": "share"}).status_code
+        == 403
+    )
     client = client_for(pm)
-    assert client.post(reverse("rituals:tech_win_review", args=[win.pk]), {"decision": "share"}).status_code == 302
+    assert (
+        client.post(reverse("rituals:tech_win_review", args=[win.pk]), {"decision": "share"}).status_code
+        == 302
+    )
     panel = client.get(reverse("rituals:leadership_panel")).content.decode()
-    assert "Faster checkout" in panel and "2.1" in panel and "2.6" in panel
+    assert "Faster checkout" in panel
+    assert "2.1" in panel
+    assert "2.6" in panel
     client = client_for(viewer)
     assert client.get(reverse("rituals:tech_win_create")).status_code == 403
 
@@ -119,7 +132,9 @@ def test_tech_win_pages_roles_and_dashboard(org: Any, debt_feature: Any, tech_le
         {"feature": "abc"},
     ],
 )
-def test_bad_tech_win_input_shows_errors(debt_feature: Any, tech_lead: Any, client_for: Any, patch: dict[str, str]) -> None:
+def test_bad_tech_win_input_shows_errors(
+    debt_feature: Any, tech_lead: Any, client_for: Any, patch: dict[str, str]
+) -> None:
     data = {
         "title": "Faster checkout",
         "feature": debt_feature.pk,
@@ -135,7 +150,9 @@ def test_bad_tech_win_input_shows_errors(debt_feature: Any, tech_lead: Any, clie
     assert not TechWin.objects.exists()
 
 
-def test_tech_win_other_org_gets_404(org: Any, debt_feature: Any, tech_lead: Any, assert_404_for_outsider: Any) -> None:
+def test_tech_win_other_org_gets_404(
+    org: Any, debt_feature: Any, tech_lead: Any, assert_404_for_outsider: Any
+) -> None:
     win = records.tech_win_create(org=org, data=win_input(feature=debt_feature), by=tech_lead)
     for name in ("tech_win_detail", "tech_win_edit"):
         assert_404_for_outsider(reverse(f"rituals:{name}", args=[win.pk]))
@@ -165,7 +182,9 @@ def test_interview_share_per_team_and_quarter(org: Any, team: Any, pm: Any, make
     assert rows[0].by_quarter[-1] == (quarters[-1], 1, 3)
 
 
-def test_interview_page_links_feedback_and_features(org: Any, team: Any, pm: Any, make_member: Any, client_for: Any) -> None:
+def test_interview_page_links_feedback_and_features(
+    org: Any, team: Any, pm: Any, make_member: Any, client_for: Any
+) -> None:
     lead = make_member("tech_lead", team=team)
     feedback = FeedbackItemFactory(logged_by=pm, received_on=timezone.localdate())
     feature = FeatureFactory(team=team)
@@ -187,16 +206,24 @@ def test_interview_page_links_feedback_and_features(org: Any, team: Any, pm: Any
     interview = UserInterview.objects.get()
     assert interview.with_engineer
     assert sorted(a.role for a in interview.attendees.all()) == ["customer", "customer", "pm", "tech_lead"]
-    assert list(interview.feedback_items.all()) == [feedback] and list(interview.features.all()) == [feature]
+    assert list(interview.feedback_items.all()) == [feedback]
+    assert list(interview.features.all()) == [feature]
     panel = client.get(reverse("rituals:interviews_panel")).content.decode()
-    assert team.name in panel and "100 %" in panel
+    assert team.name in panel
+    assert "100 %" in panel
 
 
 def test_interview_refuses_other_org_records(org: Any, team: Any, pm: Any, client_for: Any) -> None:
     foreign = FeedbackItemFactory(logged_by__org=OrganisationFactory(), received_on=timezone.localdate())
     response = client_for(pm).post(
         reverse("rituals:interview_create"),
-        {"team": team.pk, "held_on": "2026-11-20", "customer": "Acme", "members": [pm.pk], "feedback_items": [foreign.pk]},
+        {
+            "team": team.pk,
+            "held_on": "2026-11-20",
+            "customer": "Acme",
+            "members": [pm.pk],
+            "feedback_items": [foreign.pk],
+        },
     )
     assert response.status_code == 200
     assert not UserInterview.objects.exists()
@@ -206,7 +233,10 @@ def test_interview_other_org_gets_404(org: Any, team: Any, pm: Any, assert_404_f
     interview = records.interview_create(
         org=org,
         data=records.InterviewInput(
-            team=team, held_on=dt.date(2026, 11, 2), customer="x", attendees=[records.AttendeeInput(role="pm", membership=pm)]
+            team=team,
+            held_on=dt.date(2026, 11, 2),
+            customer="x",
+            attendees=[records.AttendeeInput(role="pm", membership=pm)],
         ),
         by=pm,
     )
@@ -217,7 +247,9 @@ def test_interview_other_org_gets_404(org: Any, team: Any, pm: Any, assert_404_f
 # --- Targets ------------------------------------------------------------------------------------
 
 
-def test_targets_are_editable_by_leaders_and_kept_by_the_metric_targets_page(org: Any, make_member: Any, pm: Any, client_for: Any) -> None:
+def test_targets_are_editable_by_leaders_and_kept_by_the_metric_targets_page(
+    org: Any, make_member: Any, pm: Any, client_for: Any
+) -> None:
     cpo = make_member("cpo")
     client = client_for(cpo)
     response = client.post(

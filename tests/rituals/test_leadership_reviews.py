@@ -57,7 +57,9 @@ def test_every_organisation_gets_the_decision_review_template(org: Any) -> None:
     assert [s.code for s in template.sections.all()] == ["context", "next-steps"]
 
 
-def test_decisions_are_steps_between_context_and_next_steps_with_cpo_and_cto(review: Sync, cpo: Any, cto: Any) -> None:
+def test_decisions_are_steps_between_context_and_next_steps_with_cpo_and_cto(
+    review: Sync, cpo: Any, cto: Any
+) -> None:
     first = add(review, "Move the checkout to the new payment platform")
     add(review, "Freeze features for two sprints of debt work", minutes=15)
     assert codes(review) == ["context", "decision-1", "decision-2", "next-steps"]
@@ -72,19 +74,27 @@ def test_a_decision_can_come_from_an_escalation_of_the_org(review: Sync, org: An
         org=org, key="E-1", level=2, title="Budget for the data platform", context="Two options", opened_at=T0
     )
     decision = add(review, "", source=reviews.Source(kind="escalation", escalation=escalation))
-    assert (decision.title, decision.context, decision.source) == ("Budget for the data platform", "Two options", "escalation")
+    assert (decision.title, decision.context, decision.source) == (
+        "Budget for the data platform",
+        "Two options",
+        "escalation",
+    )
 
 
 def test_an_escalation_of_another_org_is_refused(review: Sync) -> None:
     from rituals.models import Escalation
     from tests.factories import OrganisationFactory
 
-    other = Escalation.objects.create(org=OrganisationFactory(), key="E-9", level=2, title="Theirs", opened_at=T0)
+    other = Escalation.objects.create(
+        org=OrganisationFactory(), key="E-9", level=2, title="Theirs", opened_at=T0
+    )
     with pytest.raises(ValidationError):
         add(review, "", source=reviews.Source(kind="escalation", escalation=other))
 
 
-def test_candidates_list_sync_decisions_escalations_and_conflicts_of_the_org_only(org: Any, team: Any) -> None:
+def test_candidates_list_sync_decisions_escalations_and_conflicts_of_the_org_only(
+    org: Any, team: Any
+) -> None:
     from rituals.models import Decision
 
     item = SyncItemFactory(section__sync__team=team)
@@ -101,7 +111,9 @@ def _run(review: Sync) -> Sync:
     return Sync.objects.get(pk=review.pk)
 
 
-def test_speaking_shares_per_decision_and_for_the_meeting_are_recorded_at_close(review: Sync, cpo: Any) -> None:
+def test_speaking_shares_per_decision_and_for_the_meeting_are_recorded_at_close(
+    review: Sync, cpo: Any
+) -> None:
     sync = _run(review)
     services.sync_next(sync=sync, now=T0 + timedelta(seconds=60))  # decision A
     reviews.speaking_mark(sync=sync, side="product", by=cpo, now=T0 + timedelta(seconds=60))
@@ -119,7 +131,8 @@ def test_speaking_shares_per_decision_and_for_the_meeting_are_recorded_at_close(
     assert (record.product_seconds, record.tech_seconds) == (90, 90)
     rows, whole = selectors.recorded_shares(sync=sync)
     assert [speaking.percent(s.product_share) for _d, s in rows] == [33, 67]
-    assert whole is not None and whole.balanced(0.4)
+    assert whole is not None
+    assert whole.balanced(0.4)
 
 
 def test_pause_stops_the_speaker_and_close_stops_the_open_turn(review: Sync, cpo: Any) -> None:
@@ -146,13 +159,17 @@ def test_marking_the_same_side_twice_keeps_the_running_turn(review: Sync, cpo: A
 def test_live_state_counts_the_open_turn_up_to_now(review: Sync, cpo: Any) -> None:
     sync = _run(review)
     reviews.speaking_mark(sync=sync, side="product", by=cpo, now=T0)
-    state = selectors.review_state(sync=Sync.objects.get(pk=sync.pk), membership=cpo, now=T0 + timedelta(seconds=45))
+    state = selectors.review_state(
+        sync=Sync.objects.get(pk=sync.pk), membership=cpo, now=T0 + timedelta(seconds=45)
+    )
     assert state is not None
     assert (state.current.product, state.meeting.product, state.speaking_side) == (45, 45, "product")
     assert state.may_mark
 
 
-def test_speaking_is_refused_before_the_review_starts_and_for_other_rituals(review: Sync, org: Any, team: Any, pm: Any) -> None:
+def test_speaking_is_refused_before_the_review_starts_and_for_other_rituals(
+    review: Sync, org: Any, team: Any, pm: Any
+) -> None:
     with pytest.raises(ValidationError):
         reviews.speaking_mark(sync=review, side="product")
     drive = services.sync_create(
@@ -185,7 +202,9 @@ def test_trend_and_target(org: Any, review: Sync, cpo: Any) -> None:
     ],
 )
 def test_share_arithmetic(turns: list[tuple[str, int, int]], expected: tuple[Any, Any]) -> None:
-    rows = [speaking.Turn(1, side, T0 + timedelta(seconds=a), T0 + timedelta(seconds=b)) for side, a, b in turns]
+    rows = [
+        speaking.Turn(1, side, T0 + timedelta(seconds=a), T0 + timedelta(seconds=b)) for side, a, b in turns
+    ]
     shares = speaking.shares_by_section(rows, now=T0).get(1, speaking.Shares())
     assert (shares.product_share, shares.tech_share) == expected
 
@@ -199,16 +218,25 @@ def test_facilitator_adds_a_decision_and_a_presenter_marks_who_speaks(
     client = client_for(cpo)
     response = client.post(
         reverse("rituals:review_decision_add", args=[review.pk]),
-        {"source": "", "title": "Hire a platform team", "minutes": "10", "product_presenter": cpo.pk, "tech_presenter": cto.pk},
+        {
+            "source": "",
+            "title": "Hire a platform team",
+            "minutes": "10",
+            "product_presenter": cpo.pk,
+            "tech_presenter": cto.pk,
+        },
     )
     assert response.status_code == 302
     assert ReviewDecision.objects.get().title == "Hire a platform team"
     services.sync_start(sync=review)
     page = client.get(reverse("rituals:sync_present", args=[review.pk]))
-    assert b'data-speak="product"' in page.content and b"Speaking time" in page.content
+    assert b'data-speak="product"' in page.content
+    assert b"Speaking time" in page.content
     client = client_for(cto)
     response = client.post(
-        reverse("rituals:speaking_mark", args=[review.pk]), {"side": "tech", "view": "present"}, HTTP_HX_REQUEST="true"
+        reverse("rituals:speaking_mark", args=[review.pk]),
+        {"side": "tech", "view": "present"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert b"Tech is speaking" in response.content
@@ -264,7 +292,8 @@ def test_summary_shows_shares_per_decision_in_french(review: Sync, cpo: Any, cli
     page = client.get(reverse("rituals:sync_summary", args=[sync.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     text = page.content.decode()
     assert 'data-testid="speaking-summary"' in text
-    assert "33 %" in text and "67 %" in text
+    assert "33 %" in text
+    assert "67 %" in text
     assert "Temps de parole" in text
 
 
@@ -274,6 +303,8 @@ def test_sync_create_form_allows_an_org_wide_review_only(org: Any, cpo: Any, cli
     data = {"scheduled_at": "2026-12-10T10:00", "facilitator": cpo.pk}
     response = client.post(reverse("rituals:sync_create"), {**data, "template": templates["drive"].pk})
     assert response.status_code == 200
-    response = client.post(reverse("rituals:sync_create"), {**data, "template": templates["decision_review"].pk})
+    response = client.post(
+        reverse("rituals:sync_create"), {**data, "template": templates["decision_review"].pk}
+    )
     assert response.status_code == 302
     assert Sync.objects.get().ritual == "decision_review"
