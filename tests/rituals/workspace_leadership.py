@@ -8,7 +8,6 @@ from typing import Any
 
 
 def add_leadership(doc: dict[str, Any]) -> dict[str, Any]:
-    doc["targets"] |= {"speaking_share_min": 0.45, "interview_engineer_share": 0.6}
     doc["syncs"].append(
         {
             "key": "DR-1",
