@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from collab.models import Membership, Role
 from rituals.leadership import speaking
@@ -19,6 +20,12 @@ from rituals.models import Conflict, Decision, Escalation, Ritual, Sync, SyncSec
 
 DECISION_CODE_PREFIX = "decision-"
 DEFAULT_MINUTES = 10
+# What each decision's step asks (msgids, translated when shown, as the templates' prompts are).
+DECISION_PROMPTS = (
+    gettext_noop("The options, and what each one costs and brings"),
+    gettext_noop("What product and tech recommend together"),
+    gettext_noop("What we need from you: a decision, a budget, a priority"),
+)
 PRODUCT_ROLES = (Role.CPO, Role.VP_PRODUCT)
 TECH_ROLES = (Role.CTO,)
 
@@ -133,7 +140,12 @@ def review_decision_add(
     while f"{DECISION_CODE_PREFIX}{n}" in codes:
         n += 1
     section = SyncSection.objects.create(
-        sync=sync, code=f"{DECISION_CODE_PREFIX}{n}", title=title[:120], planned_minutes=minutes, position=999
+        sync=sync,
+        code=f"{DECISION_CODE_PREFIX}{n}",
+        title=title[:120],
+        planned_minutes=minutes,
+        prompts=list(DECISION_PROMPTS),
+        position=999,
     )
     decision = ReviewDecision.objects.create(
         sync=sync,

@@ -308,3 +308,22 @@ def test_sync_create_form_allows_an_org_wide_review_only(org: Any, cpo: Any, cli
     )
     assert response.status_code == 302
     assert Sync.objects.get().ritual == "decision_review"
+
+
+def test_markdown_summary_records_the_shares(review: Sync, cpo: Any) -> None:
+    from rituals.syncs.markdown import summary_markdown
+    from rituals.syncs.selectors import sync_summary
+
+    sync = _run(review)
+    services.sync_next(sync=sync, now=T0 + timedelta(seconds=10))
+    reviews.speaking_mark(sync=sync, side="tech", by=cpo, now=T0 + timedelta(seconds=10))
+    services.sync_close(sync=sync, now=T0 + timedelta(seconds=70), send_summary=False)
+    text = summary_markdown(sync_summary(sync=Sync.objects.get(pk=sync.pk)))
+    assert "## Speaking time" in text
+    assert "| Decision A | 0 % (0:00) | 100 % (1:00) |" in text
+    assert "| **Whole review** | 0 % (0:00) | 100 % (1:00) |" in text
+
+
+def test_each_decision_step_asks_the_decision_prompts(review: Sync) -> None:
+    decision = add(review, "Decision A")
+    assert decision.section.prompts == list(reviews.DECISION_PROMPTS)

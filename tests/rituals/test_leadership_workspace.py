@@ -22,7 +22,8 @@ def test_leadership_lists_round_trip_with_the_targets() -> None:
     org = import_workspace(copy.deepcopy(doc))
     assert (selectors.speaking_target(org), selectors.interview_target(org)) == (0.45, 0.6)
     decision = ReviewDecision.objects.get(sync__org=org, section__code="decision-1")
-    assert decision.source_decision is not None and decision.source_decision.text == "Retire billing v1 before Q3"
+    assert decision.source_decision is not None
+    assert decision.source_decision.text == "Retire billing v1 before Q3"
     assert ReviewDecision.objects.get(sync__org=org, section__code="decision-2").escalation.key == "E-1"
     assert SpeakingTurn.objects.filter(sync__org=org).count() == 2
     assert ReviewRecord.objects.get(org=org).tech_seconds == 240.5
@@ -37,13 +38,19 @@ def test_leadership_lists_round_trip_with_the_targets() -> None:
     ("change", "where"),
     [
         (lambda d: d["decision_reviews"][0].update(sync="S-1"), "decision_reviews[0].sync"),
-        (lambda d: d["decision_reviews"][0]["turns"][0].update(section="nope"), "decision_reviews[0].turns[0].section"),
+        (
+            lambda d: d["decision_reviews"][0]["turns"][0].update(section="nope"),
+            "decision_reviews[0].turns[0].section",
+        ),
         (lambda d: d["decision_reviews"][0]["decisions"][0].update(source_decision=7), "source_decision"),
         (lambda d: d["decision_reviews"][0]["decisions"][1].update(source_key="E-404"), "source_key"),
         (lambda d: d["tech_wins"][0].update(feature="PAY-1"), "tech_wins[0].feature"),
         (lambda d: d["tech_wins"][0].update(period_end="2026-01-01"), "tech_wins[0].period_end"),
         (lambda d: d["tech_wins"][0].update(before=1e30), "tech_wins[0].before"),
-        (lambda d: d["user_interviews"][0]["attendees"][0].update(person="who@every.test"), "attendees[0].person"),
+        (
+            lambda d: d["user_interviews"][0]["attendees"][0].update(person="who@every.test"),
+            "attendees[0].person",
+        ),
         (lambda d: d["user_interviews"][0].update(features=["NOPE-1"]), "user_interviews[0].features[0]"),
         (lambda d: d["targets"].update(speaking_share_min=0.9), "targets.speaking_share_min"),
     ],
