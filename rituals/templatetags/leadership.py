@@ -114,3 +114,19 @@ def share_cell(part: int, total: int, target: float) -> str:
         part,
         total,
     )
+
+
+@register.filter
+def figure(value: Any) -> str:
+    """A business figure without trailing zeros, in the reader's number format (2.100 → 2.1)."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.utils.formats import number_format
+
+    try:
+        number = Decimal(value).normalize()
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))
+    return number_format(number, use_l10n=True, force_grouping=False)
