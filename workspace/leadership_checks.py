@@ -35,10 +35,14 @@ def _date(value: object) -> dt.date | None:
 def check_leadership(checks: Any) -> None:
     """`checks` is the validator's semantic checker: its indexes (people, teams, features, syncs,
     deployments, conflicts) and its `ref`/`person`/`not_before` helpers, `out` for the errors."""
-    doc: dict[str, Any] = checks.doc
+    _check_reviews(checks, checks.doc)
+    _check_tech_wins(checks, checks.doc)
+    _check_interviews(checks, checks.doc)
+
+
+def _check_reviews(checks: Any, doc: dict[str, Any]) -> None:
     syncs = _keys(doc, "syncs")
     escalations = frozenset(_keys(doc, "escalations"))
-    features = _keys(doc, "features")
     seen: set[str] = set()
     for index, review in _records(doc, "decision_reviews"):
         loc: Loc = ("decision_reviews", index)
@@ -56,17 +60,31 @@ def check_leadership(checks: Any) -> None:
             if sync
             else None
         )
+        presented: set[str] = set()
         for position, item in _records(review, "decisions"):
             here: Loc = (*loc, "decisions", position)
             checks.ref((*here, "section"), item.get("section"), codes, "section")
+            section = item.get("section")
+            if isinstance(section, str):
+                if section in presented:
+                    checks.out.add((*here, "section"), "another decision of this review is in that section")
+                presented.add(section)
             checks.person(here, item, "product_presenter")
             checks.person(here, item, "tech_presenter")
             _check_source(checks, here, item, syncs, escalations)
+        running = 0
         for position, turn in _records(review, "turns"):
             here = (*loc, "turns", position)
+            if turn.get("ended_at") is None:
+                running += 1
+                if running > 1:
+                    checks.out.add((*here, "ended_at"), "only one turn of a review may still be running")
             checks.ref((*here, "section"), turn.get("section"), codes, "section")
             checks.not_before(here, turn, "ended_at", "started_at")
 
+
+def _check_tech_wins(checks: Any, doc: dict[str, Any]) -> None:
+    features = _keys(doc, "features")
     for index, win in _records(doc, "tech_wins"):
         loc = ("tech_wins", index)
         checks.team(loc, win)
@@ -82,6 +100,8 @@ def check_leadership(checks: Any) -> None:
             checks.person(loc, win, field)
     checks.unique("tech_wins")
 
+
+def _check_interviews(checks: Any, doc: dict[str, Any]) -> None:
     for index, interview in _records(doc, "user_interviews"):
         loc = ("user_interviews", index)
         checks.team(loc, interview)

@@ -128,8 +128,9 @@ def _load_reviews(
     for sync, data in zip(review_syncs, reviews, strict=True):
         for item in data["decisions"]:
             source_decision_id = None
-            if item.get("source_sync") is not None:
-                source_decision_id = sync_decisions[syncs[item["source_sync"]].pk][item["source_decision"]]
+            place = item.get("source_decision")
+            if item["source"] == "decision" and item.get("source_sync") and place is not None:
+                source_decision_id = sync_decisions[syncs[item["source_sync"]].pk][place]
             key = item.get("source_key")
             decisions.append(
                 ReviewDecision(

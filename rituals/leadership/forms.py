@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -198,13 +199,15 @@ class InterviewForm(forms.Form):
     )
     features = FeaturesField(label=_("Linked features"), queryset=Feature.objects.none(), required=False)
 
-    def __init__(self, *args: Any, org: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, org: Organisation, linked: list[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(org=org).order_by("name")  # type: ignore[attr-defined]
         self.fields["members"].queryset = _members(org)  # type: ignore[attr-defined]
-        self.fields["feedback_items"].queryset = FeedbackItem.objects.filter(  # type: ignore[attr-defined]
-            org=org, received_on__gte=timezone.localdate() - RECENT_FEEDBACK
-        ).order_by("-received_on", "-id")
+        # Recent feedback, and what the interview already links (an edit keeps older links).
+        recent = Q(received_on__gte=timezone.localdate() - RECENT_FEEDBACK) | Q(pk__in=linked or [])
+        self.fields["feedback_items"].queryset = (  # type: ignore[attr-defined]
+            FeedbackItem.objects.filter(recent, org=org).order_by("-received_on", "-id")
+        )
         self.fields["features"].queryset = Feature.objects.filter(team__org=org).order_by("key")  # type: ignore[attr-defined]
 
     def clean_held_on(self) -> dt.date | None:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("rituals/interviews/", views_records.interview_list, name="interview_list"),
     path("rituals/interviews/new/", views_records.interview_create, name="interview_create"),
     path("rituals/interviews/<int:pk>/", views_records.interview_detail, name="interview_detail"),
+    path("rituals/interviews/<int:pk>/edit/", views_records.interview_edit, name="interview_edit"),
     path("rituals/interviews/<int:pk>/delete/", views_records.interview_delete, name="interview_delete"),
     path("rituals/leadership/targets/", views_records.leadership_targets, name="leadership_targets"),
     path("rituals/leadership/overview-panel/", views_records.overview_panel, name="leadership_panel"),

@@ -224,6 +224,37 @@ def _interview(request: OrgRequest, pk: int) -> UserInterview:
 
 @login_required
 @org_required
+@require_http_methods(["GET", "POST"])
+def interview_edit(request: OrgRequest, pk: int) -> HttpResponse:
+    interview = _interview(request, pk)
+    if not may(request, Cap.CONTRIBUTE):
+        return forbidden(request)
+    attendees = list(interview.attendees.all())
+    linked = [f.pk for f in interview.feedback_items.all()]
+    initial = {
+        "team": interview.team_id,
+        "held_on": interview.held_on,
+        "customer": interview.customer,
+        "notes": interview.notes,
+        "members": [a.membership_id for a in attendees if a.membership_id],
+        "customers": ", ".join(a.name for a in attendees if a.membership_id is None and a.name),
+        "feedback_items": linked,
+        "features": [f.pk for f in interview.features.all()],
+    }
+    form = InterviewForm(request.POST or None, org=request.org, linked=linked, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            records.interview_update(interview=interview, data=_interview_input(form))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The interview is saved."))
+            return redirect("rituals:interview_detail", pk=interview.pk)
+    return render(request, "rituals/leadership/interview_form.html", {"form": form, "interview": interview})
+
+
+@login_required
+@org_required
 @require_GET
 def interview_detail(request: OrgRequest, pk: int) -> HttpResponse:
     interview = _interview(request, pk)

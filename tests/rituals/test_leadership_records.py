@@ -242,6 +242,7 @@ def test_interview_other_org_gets_404(org: Any, team: Any, pm: Any, assert_404_f
     )
     assert_404_for_outsider(reverse("rituals:interview_detail", args=[interview.pk]))
     assert_404_for_outsider(reverse("rituals:interview_delete", args=[interview.pk]), methods=("post",))
+    assert_404_for_outsider(reverse("rituals:interview_edit", args=[interview.pk]), methods=("get", "post"))
 
 
 # --- Targets ------------------------------------------------------------------------------------
@@ -272,3 +273,38 @@ def test_dashboards_load_the_panels(org: Any, make_member: Any, client_for: Any)
     client = client_for(make_member("cpo"))
     assert reverse("rituals:leadership_panel").encode() in client.get(reverse("metrics:overview")).content
     assert reverse("rituals:interviews_panel").encode() in client.get(reverse("metrics:health")).content
+
+
+def test_an_interview_is_edited_keeping_its_links(
+    org: Any, team: Any, pm: Any, make_member: Any, client_for: Any
+) -> None:
+    engineer = make_member("engineer", team=team)
+    old_feedback = FeedbackItemFactory(logged_by=pm, received_on=dt.date(2020, 1, 6))
+    interview = records.interview_create(
+        org=org,
+        data=records.InterviewInput(
+            team=team,
+            held_on=dt.date(2026, 11, 2),
+            customer="Acme",
+            attendees=[records.AttendeeInput(role="pm", membership=pm)],
+            feedback_items=[old_feedback],
+        ),
+        by=pm,
+    )
+    client = client_for(pm)
+    page = client.get(reverse("rituals:interview_edit", args=[interview.pk]))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("rituals:interview_edit", args=[interview.pk]),
+        {
+            "team": team.pk,
+            "held_on": "2026-11-02",
+            "customer": "Acme",
+            "members": [pm.pk, engineer.pk],
+            "feedback_items": [old_feedback.pk],
+        },
+    )
+    assert response.status_code == 302
+    interview.refresh_from_db()
+    assert interview.with_engineer
+    assert list(interview.feedback_items.all()) == [old_feedback]

@@ -60,3 +60,14 @@ def test_bad_leadership_references_are_refused_with_their_path(change: Any, wher
     change(doc)
     errors = validate_workspace(doc)
     assert any(where in error.path for error in errors), errors
+
+
+def test_two_decisions_in_one_section_or_two_running_turns_are_refused() -> None:
+    doc = full_document("twice")
+    review = doc["decision_reviews"][0]
+    review["decisions"][1]["section"] = "decision-1"
+    review["turns"][0].pop("ended_at")
+    review["turns"][1].pop("ended_at")
+    paths = [error.path for error in validate_workspace(doc)]
+    assert "decision_reviews[0].decisions[1].section" in paths
+    assert "decision_reviews[0].turns[1].ended_at" in paths
