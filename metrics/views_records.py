@@ -23,7 +23,7 @@ from collab.models import Team
 from collab.permissions import Cap, require
 from collab.weeks import org_zone
 from metrics import selectors, services
-from metrics.computations import METRICS
+from metrics.computations import DEFAULT_TARGETS, METRICS
 from metrics.drilldown import cohort_listing
 from metrics.forms import DashboardFilterForm, TargetsForm
 from metrics.models import MetricSnapshot
@@ -175,7 +175,10 @@ def targets(request: HttpRequest) -> HttpResponse:
     form = TargetsForm(request.POST or None, overrides=overrides)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            org.targets = form.overrides()
+            # Keys the metrics engine doesn't read (the rituals' own targets) are kept as they are.
+            stored = org.targets if isinstance(org.targets, dict) else {}
+            kept = {k: v for k, v in stored.items() if k not in DEFAULT_TARGETS}
+            org.targets = kept | form.overrides()
             org.save(update_fields=["targets"])
             audit_record(
                 org=org,

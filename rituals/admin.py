@@ -54,3 +54,19 @@ for model in (
     models.Pulse,
 ):
     admin.site.register(model)
+
+
+@admin.register(models.TechWin)
+class TechWinAdmin(admin.ModelAdmin):
+    list_display = ("key", "title", "status", "org")
+    list_filter = ("status",)
+
+
+@admin.register(models.UserInterview)
+class UserInterviewAdmin(admin.ModelAdmin):
+    list_display = ("customer", "held_on", "team", "with_engineer")
+
+
+@admin.register(models.ReviewRecord)
+class ReviewRecordAdmin(admin.ModelAdmin):
+    list_display = ("sync", "held_at", "product_seconds", "tech_seconds")

@@ -18,6 +18,7 @@ class Ritual(models.TextChoices):
     POSTMORTEM = "postmortem", _("Post-mortem")
     DEMO = "demo", _("Shared demo")
     ROADMAP_REVIEW = "roadmap_review", _("Roadmap review")
+    DECISION_REVIEW = "decision_review", _("Leadership decision review")
 
 
 class RitualTemplate(models.Model):
@@ -493,3 +494,26 @@ class Pulse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.week}: {self.score}"
+
+
+# The leadership package's models (decision reviews, tech wins, user interviews) live in their own
+# module; importing them here registers them with the app.
+from rituals.leadership.models import (  # noqa: E402
+    InterviewAttendee,
+    ReviewDecision,
+    ReviewRecord,
+    Side,
+    SpeakingTurn,
+    TechWin,
+    UserInterview,
+)
+
+__all__ = [
+    "InterviewAttendee",
+    "ReviewDecision",
+    "ReviewRecord",
+    "Side",
+    "SpeakingTurn",
+    "TechWin",
+    "UserInterview",
+]

@@ -9,4 +9,5 @@ app_name = "rituals"
 urlpatterns = [
     path("", include("rituals.syncs.urls")),
     path("", include("rituals.conflicts.urls")),
+    path("", include("rituals.leadership.urls")),
 ]

@@ -37,6 +37,7 @@ from workspace.common import (
     put,
     value_rows,
 )
+from workspace.leadership_exporter import export_leadership
 from workspace.rituals_exporter import export_rituals
 from workspace.validation import schema
 
@@ -82,6 +83,9 @@ class _Exporter:
         put(doc, "pull_requests", self.pull_requests())
         doc["pulses"] = rituals["pulses"]
         doc["glossary"] = self.glossary()
+        doc |= export_leadership(
+            org, ts=self.ts, emails=self.emails, team_slugs=self.team_slugs, feature_keys=self.feature_keys
+        )
         return doc
 
     def targets(self) -> dict[str, Any]:

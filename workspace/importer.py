@@ -40,6 +40,7 @@ from delivery.models import Commit, Deployment, Incident, PullRequest
 from workspace.bulk import BATCH_SIZE, bulk, copy_rows
 from workspace.checks import database_errors, document_order
 from workspace.common import as_float, parse_optional_timestamp, parse_timestamp
+from workspace.leadership_loader import load_leadership
 from workspace.rituals_loader import load_rituals
 from workspace.validation import WorkspaceError, validate_workspace
 
@@ -125,6 +126,14 @@ class _Loader:
             self.doc, org=self.org, people=self.people, teams=self.teams, features=self.features
         )
         self.load_deployments()
+        load_leadership(
+            self.doc,
+            org=self.org,
+            people=self.people,
+            teams=self.teams,
+            features=self.features,
+            syncs=self.syncs,
+        )
         self.load_glossary()
         return self.org
 

@@ -297,8 +297,35 @@ ROADMAP_REVIEW = TemplateDefault(
     ),
 )
 
+DECISION_REVIEW = TemplateDefault(
+    ritual=Ritual.DECISION_REVIEW,
+    name=gettext_noop("Leadership decision review"),
+    description=gettext_noop(
+        "The CPO and the CTO co-present the key decisions (priorities, trade-offs, technical choices) to top "
+        "management, each side speaking about half of the time. Add the decisions to present: each becomes "
+        "a time-boxed step between the context and the next steps."
+    ),
+    sections=(
+        SectionDefault(
+            "context",
+            gettext_noop("Context"),
+            5,
+            (
+                gettext_noop("Where we stand: the goals, the figures that matter"),
+                gettext_noop("What we ask of you today"),
+            ),
+        ),
+        SectionDefault(
+            "next-steps",
+            gettext_noop("Next steps"),
+            5,
+            (gettext_noop("Who announces each decision, to whom and when"),),
+        ),
+    ),
+)
+
 DEFAULT_TEMPLATES: dict[str, TemplateDefault] = {
-    t.ritual: t for t in (DRIVE, CTO_CPO, POSTMORTEM, DEMO, ROADMAP_REVIEW)
+    t.ritual: t for t in (DRIVE, CTO_CPO, POSTMORTEM, DEMO, ROADMAP_REVIEW, DECISION_REVIEW)
 }
 
 # Labels stored on pre-filled agenda items (SyncItem.notes) and closing notes; msgids too.

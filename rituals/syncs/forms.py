@@ -242,6 +242,19 @@ class SyncCreateForm(forms.Form):
         facilitator = self.fields["facilitator"]
         assert isinstance(facilitator, forms.ModelChoiceField)
         facilitator.queryset = _members(org, None).filter(role__in=CAPABILITIES[Cap.FACILITATE])
+        # A leadership decision review is for the whole organisation; every other ritual has a team.
+        self.fields["team"].required = False
+        self.fields["team"].help_text = _(
+            "Leave it empty for a leadership decision review of the whole organisation."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        template = data.get("template")
+        needs_team = template is not None and template.ritual != Ritual.DECISION_REVIEW
+        if needs_team and data.get("team") is None and "team" not in self.errors:
+            self.add_error("team", _("Choose the team of this sync."))
+        return data
 
 
 class _SectionChoiceMixin:

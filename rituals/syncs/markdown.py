@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from rituals.leadership.markdown import speaking_markdown
 from rituals.syncs.selectors import SyncSummary
 from rituals.syncs.services.common import org_tz
 from rituals.syncs.timer import clock
@@ -56,6 +57,8 @@ def summary_markdown(summary: SyncSummary) -> str:
         actual = clock(s.actual_seconds) if s.actual_seconds is not None else "—"
         overrun = f"+{clock(s.overrun_seconds)}" if s.overrun_seconds >= 1 else "—"
         out.append(f"| {_cell(tr(s.section.title))} | {clock(s.planned_seconds)} | {actual} | {overrun} |")
+
+    out += speaking_markdown(sync)
 
     out += ["", "## " + _("Decisions"), ""]
     decisions = [(s, d) for s in summary.sections for d in s.decisions]

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from collab.models import Spec
 from tests.factories import FeatureFactory, OrganisationFactory, TeamFactory
+from tests.rituals.workspace_leadership import add_leadership
 from workspace.exporter import export_workspace
 from workspace.importer import import_workspace
 from workspace.roundtrip import differences, normalise
@@ -31,6 +32,10 @@ def example_document() -> dict[str, Any]:
 
 def full_document(slug: str = "every-field") -> dict[str, Any]:
     """A small document that uses every optional field of the format at least once."""
+    return add_leadership(_full_document(slug))
+
+
+def _full_document(slug: str) -> dict[str, Any]:
     return {
         "format": "collab-workspace/1",
         "organisation": {
@@ -507,6 +512,9 @@ def test_export_keys_follow_the_format_order() -> None:
         "pull_requests",
         "pulses",
         "glossary",
+        "decision_reviews",
+        "tech_wins",
+        "user_interviews",
     ]
     assert list(exported["features"][0]) == [
         "key",

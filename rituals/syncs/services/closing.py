@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from collab.mail import task_after_commit
 from collab.models import Membership
 from collab.signals import records_changed_later
+from rituals.leadership.reviews import review_record
 from rituals.models import Pulse, Sync, SyncSection
 from rituals.syncs import defaults
 from rituals.syncs.markdown import summary_markdown
@@ -40,6 +41,7 @@ def sync_close(*, sync: Sync, note: str = "", now: datetime | None = None, send_
     now = now or timezone.now()
     if sync.current_section_id is not None:
         leave_section(SyncSection.objects.get(pk=sync.current_section_id), sync, now)
+    review_record(sync=sync, now=now)
     sync.status, sync.ended_at, sync.paused_at, sync.current_section = Sync.Status.CLOSED, now, None, None
     sync.close_note = note.strip()
     sync.save(update_fields=["status", "ended_at", "paused_at", "current_section", "close_note"])

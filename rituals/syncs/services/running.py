@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collab.models import Membership, TeamMember
+from rituals.leadership.reviews import speaking_follow, speaking_stop
 from rituals.models import Sync, SyncSection
 from rituals.syncs.services.agenda import sync_prepare
 from rituals.syncs.services.common import lock_sync, sync_touch
@@ -89,6 +90,7 @@ def sync_goto(
     if sync.paused_at is not None:
         sync.paused_at = now  # still paused; the new section's pause starts now
     sync.save(update_fields=["current_section", "paused_at"])
+    speaking_follow(sync=sync, section=section, now=now)
     sync_touch(sync_id=sync.pk)
     return sync
 
@@ -130,6 +132,7 @@ def sync_pause(*, sync: Sync, now: datetime | None = None) -> Sync:
     if sync.paused_at is None:
         sync.paused_at = now or timezone.now()
         sync.save(update_fields=["paused_at"])
+        speaking_stop(sync=sync, now=sync.paused_at)
         sync_touch(sync_id=sync.pk)
     return sync
 
