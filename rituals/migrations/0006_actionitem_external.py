@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rituals', '0004_postmortem_incident_in_delivery'),
+        ('rituals', '0005_leadership_reviews_tech_wins_interviews'),
     ]
 
     operations = [
