@@ -8,3 +8,8 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        from integrations.notices import receivers
+
+        receivers.connect()

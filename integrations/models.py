@@ -111,3 +111,8 @@ class PushedCommit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository}@{self.ref} {self.sha[:10]}"
+
+
+from integrations.models_notices import Notice, NoticeChannel, NoticeSend  # noqa: E402
+
+__all__ = ["Connection", "Delivery", "Notice", "NoticeChannel", "NoticeSend", "PushedCommit"]
