@@ -42,6 +42,8 @@ def url_refusal(provider: str, url: str) -> str | None:
         port = parts.port
     except ValueError:
         return NOT_A_URL
+    if not parts.scheme or not parts.netloc:
+        return NOT_HTTPS  # "hooks.slack.com/services/…": the scheme is missing
     if not host or parts.username is not None or parts.password is not None:
         return NOT_A_URL
     if settings.NOTICES_ALLOW_LOCAL_URLS and host in LOCAL_HOSTS and parts.scheme in ("http", "https"):
