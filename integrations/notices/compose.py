@@ -226,7 +226,9 @@ def digest(org: Organisation, *, week: str) -> Message:
             met += light == "good"
         bits = [
             format_value(metric, value),
-            _("target %(target)s") % {"target": target_text(metric, targets)},
+            _("target %(target)s") % {"target": target_text(metric, targets)}
+            if metric in targets
+            else target_text(metric, targets),
             _change(metric, value, previous),
             _light_change(light_before, light),
         ]

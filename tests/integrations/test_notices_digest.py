@@ -125,8 +125,8 @@ def test_the_digest_shows_each_metric_against_its_target_and_what_changed(org, n
     assert message.facts == [
         ("✅ Rework rate", "10\xa0% · target < 15\xa0% · ↓ from 25\xa0% · back on target"),
         ("❌ First-time acceptance", "50\xa0% · target > 90\xa0% · ↓ from 95\xa0% · off target"),
-        ("· Velocity", "12 pts/week · target read as a trend · new"),
-        ("✅ Deployment frequency", "7 days/week · target ≥ 5 days/week · unchanged"),
+        ("· Velocity", "12\xa0pts/week · read as a trend · new"),
+        ("✅ Deployment frequency", "7\xa0days/week · target ≥ 5\xa0days/week · unchanged"),
     ]
     labels = [label for label, _ in message.links]
     assert labels == ["Open the dashboards", "Health", "DORA", "Escalations"]
@@ -146,7 +146,7 @@ def test_the_digest_reads_in_the_organisations_language(
     card = json.loads(route.calls.last.request.content)["attachments"][0]["content"]
     assert card["body"][0]["text"] == f"Synthèse de la semaine · {org.name} · 2026-W49"
     facts = {fact["title"]: fact["value"] for fact in card["body"][2]["facts"]}
-    assert facts["✅ Taux de reprise"].startswith("10 %")
+    assert facts["✅ Taux de reprise"].startswith("10\xa0% · cible < 15\xa0% · ↓ depuis 25\xa0%")
     assert "de nouveau dans la cible" in facts["✅ Taux de reprise"]
     assert card["actions"][0]["title"] == "Ouvrir les tableaux de bord"
 
