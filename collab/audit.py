@@ -27,6 +27,9 @@ class Action:
     RECORD_DELETED = "record_deleted"
     ORGANISATION_CREATED = "organisation_created"
     FEATURE_DROPPED = "feature_dropped"
+    NOTICE_CHANNEL_ADDED = "notice_channel_added"
+    NOTICE_CHANNEL_URL_REPLACED = "notice_channel_url_replaced"
+    NOTICE_CHANNEL_DELETED = "notice_channel_deleted"
 
 
 # What each code says, with its details as parameters (role codes become the reader's labels).
@@ -45,6 +48,9 @@ SENTENCES: dict[str, Any] = {
     Action.RECORD_DELETED: _("deleted the %(kind)s “%(name)s”"),
     Action.ORGANISATION_CREATED: _("created the organisation"),
     Action.FEATURE_DROPPED: _("dropped the feature %(key)s: %(reason)s"),
+    Action.NOTICE_CHANNEL_ADDED: _("added the %(provider)s channel %(name)s for notices"),
+    Action.NOTICE_CHANNEL_URL_REPLACED: _("replaced the webhook URL of the channel %(name)s"),
+    Action.NOTICE_CHANNEL_DELETED: _("deleted the notice channel %(name)s"),
 }
 ACTION_LABELS: dict[str, Any] = {
     Action.ROLE_CHANGED: _("Role changed"),
@@ -61,6 +67,9 @@ ACTION_LABELS: dict[str, Any] = {
     Action.RECORD_DELETED: _("Record deleted"),
     Action.ORGANISATION_CREATED: _("Organisation created"),
     Action.FEATURE_DROPPED: _("Feature dropped"),
+    Action.NOTICE_CHANNEL_ADDED: _("Slack or Teams channel added"),
+    Action.NOTICE_CHANNEL_URL_REPLACED: _("Slack or Teams webhook replaced"),
+    Action.NOTICE_CHANNEL_DELETED: _("Slack or Teams channel deleted"),
 }
 # The kinds of record whose deletion is recorded (Action.RECORD_DELETED's "kind").
 KINDS: dict[str, Any] = {

@@ -78,6 +78,7 @@ def channels(request: OrgRequest) -> HttpResponse:
                 team=data["team"],
                 notices=data["notices"],
                 conflict_days=data["conflict_days"],
+                by=request.membership,
             )
             messages.success(request, _("Channel added. Send a test message to check it."))
             return redirect("integrations:notice_channel", pk=channel.pk)
@@ -121,7 +122,7 @@ def channel_url(request: OrgRequest, pk: UUID) -> HttpResponse:
     form = ReplaceUrlForm(request.POST, provider=channel.provider)
     if not form.is_valid():
         return _detail(request, channel, url_form=form, status=400)
-    services.channel_replace_url(channel=channel, url=form.cleaned_data["url"])
+    services.channel_replace_url(channel=channel, url=form.cleaned_data["url"], by=request.membership)
     messages.success(request, _("Webhook URL replaced."))
     return redirect("integrations:notice_channel", pk=channel.pk)
 
@@ -156,7 +157,7 @@ def channel_pause(request: OrgRequest, pk: UUID) -> HttpResponse:
 @require_POST
 def channel_delete(request: OrgRequest, pk: UUID) -> HttpResponse:
     channel = _channel(request, pk)
-    services.channel_delete(channel=channel)
+    services.channel_delete(channel=channel, by=request.membership)
     messages.success(request, _("Channel deleted."))
     return redirect("integrations:notice_channels")
 

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from collab.models import Organisation, Team
+from collab.audit import Action, audit_record
+from collab.models import Membership, Organisation, Team
 from integrations import crypto
 from integrations.models_notices import Notice, NoticeChannel, NoticeSend
 from integrations.notices import compose, selectors, webhooks
@@ -49,6 +50,7 @@ def channel_create(
     team: Team | None = None,
     notices: Iterable[str] = (),
     conflict_days: int = 7,
+    by: Membership | None = None,
 ) -> NoticeChannel:
     if provider not in NoticeChannel.Provider.values:
         raise ValueError(f"unknown provider {provider}")
@@ -56,7 +58,7 @@ def channel_create(
         raise ValueError("team of another organisation")
     if webhooks.url_refusal(provider, url) is not None:
         raise ValueError("not an incoming webhook of the provider")
-    return NoticeChannel.objects.create(
+    channel = NoticeChannel.objects.create(
         org=org,
         team=team,
         provider=provider,
@@ -66,6 +68,14 @@ def channel_create(
         notices=_clean_notices(notices, team),
         conflict_days=conflict_days,
     )
+    audit_record(
+        org=org,
+        actor=by,
+        action=Action.NOTICE_CHANNEL_ADDED,
+        target=channel.name,
+        details={"provider": channel.get_provider_display(), "name": channel.name},
+    )
+    return channel
 
 
 def channel_url(channel: NoticeChannel) -> str:
@@ -87,11 +97,18 @@ def channel_update(
 
 
 @transaction.atomic
-def channel_replace_url(*, channel: NoticeChannel, url: str) -> NoticeChannel:
+def channel_replace_url(*, channel: NoticeChannel, url: str, by: Membership | None = None) -> NoticeChannel:
     if webhooks.url_refusal(channel.provider, url) is not None:
         raise ValueError("not an incoming webhook of the provider")
     channel.url_encrypted, channel.url_hint = crypto.encrypt(url), webhooks.url_hint(url)
     channel.save(update_fields=["url_encrypted", "url_hint"])
+    audit_record(
+        org=channel.org,
+        actor=by,
+        action=Action.NOTICE_CHANNEL_URL_REPLACED,
+        target=channel.name,
+        details={"name": channel.name},
+    )
     return channel
 
 
@@ -103,7 +120,14 @@ def channel_pause(*, channel: NoticeChannel, paused: bool) -> NoticeChannel:
 
 
 @transaction.atomic
-def channel_delete(*, channel: NoticeChannel) -> None:
+def channel_delete(*, channel: NoticeChannel, by: Membership | None = None) -> None:
+    audit_record(
+        org=channel.org,
+        actor=by,
+        action=Action.NOTICE_CHANNEL_DELETED,
+        target=channel.name,
+        details={"name": channel.name},
+    )
     channel.delete()
 
 

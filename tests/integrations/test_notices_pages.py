@@ -5,6 +5,8 @@ import json
 import pytest
 import respx
 
+from collab.audit import audit_sentence
+from collab.models import AuditEvent
 from integrations import crypto
 from integrations.models_notices import NoticeChannel, NoticeSend
 from integrations.notices import services
@@ -247,6 +249,20 @@ def test_edit_replace_url_pause_and_delete(client_for, ops, channel, team):
     assert channel.paused
     client.post(f"/settings/notices/{channel.pk}/delete/")
     assert not NoticeChannel.objects.exists()
+    events = AuditEvent.objects.filter(org=ops.org, actor=ops).order_by("at", "id")
+    assert [(e.action, e.target) for e in events] == [
+        ("notice_channel_url_replaced", "#product"),
+        ("notice_channel_deleted", "#product"),
+    ]
+    assert audit_sentence(events[0]) == "replaced the webhook URL of the channel #product"
+
+
+def test_adding_a_channel_is_in_the_audit_log(client_for, ops):
+    client_for(ops).post("/settings/notices/", form())
+    event = AuditEvent.objects.get(org=ops.org)
+    assert (event.actor, event.action) == (ops, "notice_channel_added")
+    assert audit_sentence(event) == "added the Slack channel #leadership for notices"
+    assert SLACK not in str(event.details)
 
 
 def test_the_connections_page_links_to_slack_and_teams(client_for, ops):
