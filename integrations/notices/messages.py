@@ -79,7 +79,8 @@ def slack(message: Message) -> dict[str, Any]:
                 "elements": [{"type": "mrkdwn", "text": _cut(slack_escape(message.footer), 300)}],
             }
         )
-    return {"text": _cut(message.title, SLACK_TEXT_MAX), "blocks": blocks}
+    # The fallback text is read as mrkdwn too: escaped like the rest.
+    return {"text": _cut(slack_escape(message.title), SLACK_TEXT_MAX), "blocks": blocks}
 
 
 def teams(message: Message) -> dict[str, Any]:

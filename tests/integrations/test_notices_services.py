@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 import httpx
@@ -68,8 +69,9 @@ def test_the_url_is_stored_encrypted_and_shown_masked(leadership):
 
 
 def test_level_2_escalation_goes_to_the_leadership_channel_as_block_kit(
-    hooks, committed, leadership, team_channel, team, pm
+    hooks, committed, leadership, team_channel, team, pm, settings
 ):
+    settings.SITE_URL = "https://rituals.example.com/"
     conflict = ConflictFactory(team=team, category="budget", title="Cloud bill vs roadmap")
     with committed():
         escalation = conflict_services.escalation_open_from_conflict(
@@ -85,9 +87,7 @@ def test_level_2_escalation_goes_to_the_leadership_channel_as_block_kit(
     assert "*Who decides*\nLevel 2: VP Product + CTO" in fields
     assert f"*Team*\n{team.name}" in fields
     [button, inbox] = body["blocks"][3]["elements"]
-    assert button["url"] == f"http://testserver-site/escalations/{escalation.pk}/" or button["url"].endswith(
-        f"/escalations/{escalation.pk}/"
-    )
+    assert button["url"] == f"https://rituals.example.com/escalations/{escalation.pk}/"
     assert button["style"] == "primary"
     assert inbox["url"].endswith("/escalations/inbox/")
     send = NoticeSend.objects.get(channel=leadership)
@@ -215,6 +215,9 @@ def test_text_from_people_cannot_ping_a_whole_slack_channel(hooks, committed, le
     with committed():
         conflict_services.escalation_open_from_conflict(conflict=conflict, by=pm, context="<!here> look")
     [body] = bodies(hooks, SLACK)
+    assert body["text"].startswith(
+        "Escalation E-1 waits for a decision: &lt;!channel&gt; &amp; &lt;https://x|click&gt;"
+    )
     assert body["blocks"][1]["text"]["text"] == "&lt;!here&gt; look"
     assert "<!" not in json.dumps(body["blocks"][1:])
 
@@ -247,13 +250,14 @@ def test_a_timeout_is_retried_then_recorded_as_failed(celery_eager, leadership, 
     assert send.attempts == settings.NOTICES_MAX_RETRIES + 1
 
 
-def test_a_refusal_is_not_retried_and_keeps_what_slack_said(celery_eager, leadership):
+def test_a_refusal_is_not_retried_and_keeps_what_slack_said(celery_eager, leadership, caplog):
     from integrations.notices.tasks import notice_send
 
-    with respx.mock() as mock:
+    with respx.mock() as mock, caplog.at_level(logging.DEBUG):
         route = mock.post(SLACK).respond(404, text="no_service")
         send = services.test_send(channel=leadership)
         notice_send.apply(kwargs={"send_pk": send.pk})
+    assert "B0001" not in caplog.text  # the webhook URL is a secret: never logged
     assert route.call_count == 1
     send.refresh_from_db()
     assert (send.status, send.error, send.error_detail, send.attempts) == (
