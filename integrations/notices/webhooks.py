@@ -91,6 +91,11 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+# Teams' Office 365 connectors may answer 200 with this text when the message was not delivered
+# (its rate limit, mostly): a failure a later try may fix.
+TEAMS_DELIVERY_FAILED = "Webhook message delivery failed"
+
+
 def post(url: str, payload: dict[str, Any]) -> Outcome:
     """POST the JSON payload, with timeouts; never raises for what the other side does."""
     try:
@@ -99,12 +104,12 @@ def post(url: str, payload: dict[str, Any]) -> Outcome:
         return Outcome(ok=False, retry=True, error=TIMEOUT_ERROR, detail=type(exc).__name__)
     except httpx.HTTPError as exc:
         return Outcome(ok=False, retry=True, error=NETWORK, detail=type(exc).__name__)
-    if 200 <= response.status_code < 300:
+    if 200 <= response.status_code < 300 and not response.text.startswith(TEAMS_DELIVERY_FAILED):
         return Outcome(ok=True)
     # Slack answers a short code ("no_service", "invalid_payload"): worth showing; never the URL.
     said = "".join(c for c in response.text[:100] if c.isprintable()).strip()
     detail = f"{response.status_code} {said}".strip()
-    retry = response.status_code == 429 or response.status_code >= 500
+    retry = response.status_code == 429 or response.status_code >= 500 or response.status_code < 300
     return Outcome(
         ok=False, retry=retry, error=HTTP_STATUS, detail=detail[:300], retry_after=_retry_after(response)
     )

@@ -340,3 +340,18 @@ def test_the_weekly_digest_never_goes_to_a_team_channel(org, team):
         org=org, provider="slack", name="x", url=SLACK, team=team, notices=["weekly_digest", "sync_started"]
     )
     assert channel.notices == ["sync_started"]
+
+
+def test_a_teams_200_saying_delivery_failed_is_retried(celery_eager, team_channel):
+    from integrations.notices.tasks import notice_send
+
+    said = "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429"
+    with respx.mock() as mock:
+        route = mock.post(TEAMS).mock(
+            side_effect=[httpx.Response(200, text=said), httpx.Response(200, text="1")]
+        )
+        send = services.test_send(channel=team_channel)
+        notice_send.apply(kwargs={"send_pk": send.pk})
+    assert route.call_count == 2
+    send.refresh_from_db()
+    assert (send.status, send.attempts) == ("sent", 2)
