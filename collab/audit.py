@@ -30,6 +30,9 @@ class Action:
     SSO_SETTINGS_CHANGED = "sso_settings_changed"
     SSO_MEMBER_JOINED = "sso_member_joined"
     TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed"
+    NOTICE_CHANNEL_ADDED = "notice_channel_added"
+    NOTICE_CHANNEL_URL_REPLACED = "notice_channel_url_replaced"
+    NOTICE_CHANNEL_DELETED = "notice_channel_deleted"
 
 
 # What each code says, with its details as parameters (role codes become the reader's labels).
@@ -51,6 +54,9 @@ SENTENCES: dict[str, Any] = {
     Action.SSO_SETTINGS_CHANGED: _("changed the single sign-on settings: %(fields)s"),
     Action.SSO_MEMBER_JOINED: _("%(email)s joined through single sign-on as %(role)s"),
     Action.TWO_FACTOR_POLICY_CHANGED: _("changed the two-factor policy: %(fields)s"),
+    Action.NOTICE_CHANNEL_ADDED: _("added the %(provider)s channel %(name)s for notices"),
+    Action.NOTICE_CHANNEL_URL_REPLACED: _("replaced the webhook URL of the channel %(name)s"),
+    Action.NOTICE_CHANNEL_DELETED: _("deleted the notice channel %(name)s"),
 }
 ACTION_LABELS: dict[str, Any] = {
     Action.ROLE_CHANGED: _("Role changed"),
@@ -70,6 +76,9 @@ ACTION_LABELS: dict[str, Any] = {
     Action.SSO_SETTINGS_CHANGED: _("Single sign-on settings changed"),
     Action.SSO_MEMBER_JOINED: _("Joined through single sign-on"),
     Action.TWO_FACTOR_POLICY_CHANGED: _("Two-factor policy changed"),
+    Action.NOTICE_CHANNEL_ADDED: _("Slack or Teams channel added"),
+    Action.NOTICE_CHANNEL_URL_REPLACED: _("Slack or Teams webhook replaced"),
+    Action.NOTICE_CHANNEL_DELETED: _("Slack or Teams channel deleted"),
 }
 # The sign-in settings an SSO/two-factor change names ("fields"), in the reader's language.
 SIGN_IN_FIELDS: dict[str, Any] = {

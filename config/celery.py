@@ -27,6 +27,14 @@ app.conf.beat_schedule = {
         "task": "rituals.tasks.close_stale_syncs",
         "schedule": crontab(minute="*/10"),
     },
+    "notices-conflicts-open-too-long": {
+        "task": "integrations.notices.conflicts_check",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "notices-weekly-digest": {  # sent where it is Monday 9:xx local time, once a week
+        "task": "integrations.notices.digests_send",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-idempotency-records": {
         "task": "delivery.tasks.idempotency_records_purge",
         "schedule": crontab(hour=3, minute=15),

@@ -62,6 +62,8 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             # django-structlog logs a line per request; the access log (gunicorn) already does.
             "django_structlog": {"level": "WARNING"},
             "axes": {"level": "WARNING"},  # a line per login otherwise
+            # httpx logs each request's full URL at INFO: a Slack or Teams webhook URL is a secret.
+            "httpx": {"level": "WARNING"},
         },
     }
 

@@ -329,3 +329,10 @@ if TESTING:
 
 # The public origin used in invitation e-mails and .ics feeds when no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Slack and Teams notices: incoming-webhook URLs must be https on the provider's host; tests (and a
+# local trial) may allow http://127.0.0.1 and localhost. A failed send is tried again after
+# NOTICES_RETRY_SECONDS × 2^attempt, NOTICES_MAX_RETRIES times.
+NOTICES_ALLOW_LOCAL_URLS = env_bool("NOTICES_ALLOW_LOCAL_URLS", default=False)
+NOTICES_RETRY_SECONDS = int(os.environ.get("NOTICES_RETRY_SECONDS", "30"))
+NOTICES_MAX_RETRIES = int(os.environ.get("NOTICES_MAX_RETRIES", "5"))

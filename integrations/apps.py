@@ -17,3 +17,6 @@ class IntegrationsConfig(AppConfig):
         action_item_send_requested.connect(
             action_items.send_later, dispatch_uid="integrations-send-action-item"
         )
+        from integrations.notices import receivers
+
+        receivers.connect()

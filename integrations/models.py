@@ -160,3 +160,8 @@ class Backfill(models.Model):
         if not self.total:
             return 100 if self.state == self.State.DONE else None
         return min(100, round(100 * self.done / self.total))
+
+
+from integrations.models_notices import Notice, NoticeChannel, NoticeSend  # noqa: E402
+
+__all__ = ["Backfill", "Connection", "Delivery", "Notice", "NoticeChannel", "NoticeSend", "PushedCommit"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from integrations import pages, views
+from integrations.notices import pages as notice_pages
 
 app_name = "integrations"
 
@@ -27,5 +28,16 @@ urlpatterns = [
         "settings/connections/<uuid:pk>/deliveries/<int:delivery_pk>/process/",
         pages.delivery_retry,
         name="delivery_retry",
+    ),
+    path("settings/notices/", notice_pages.channels, name="notice_channels"),
+    path("settings/notices/<uuid:pk>/", notice_pages.channel_detail, name="notice_channel"),
+    path("settings/notices/<uuid:pk>/url/", notice_pages.channel_url, name="notice_channel_url"),
+    path("settings/notices/<uuid:pk>/test/", notice_pages.channel_test, name="notice_channel_test"),
+    path("settings/notices/<uuid:pk>/pause/", notice_pages.channel_pause, name="notice_channel_pause"),
+    path("settings/notices/<uuid:pk>/delete/", notice_pages.channel_delete, name="notice_channel_delete"),
+    path(
+        "settings/notices/<uuid:pk>/sends/<int:send_pk>/again/",
+        notice_pages.send_again,
+        name="notice_send_again",
     ),
 ]

@@ -113,6 +113,8 @@ class World:
     import_job: ImportJob
     connection: Any
     connection_delivery: Any
+    notice_channel: Any = None
+    notice_send: Any = None
 
     def records(self) -> list[Any]:
         return [value for value in vars(self).values() if hasattr(value, "_meta")]
@@ -178,7 +180,19 @@ def build_world(tag: str) -> World:
         connection_delivery=Delivery.objects.create(
             connection=connection, event="ping", status="recorded", body=b"{}"
         ),
+        **_notice_records(org, tag),
     )
+
+
+def _notice_records(org: Any, tag: str) -> dict[str, Any]:
+    from integrations.models_notices import NoticeSend
+    from integrations.notices.services import channel_create
+
+    channel = channel_create(
+        org=org, provider="slack", name=f"{tag} Slack", url=f"https://hooks.slack.com/services/T/B/{tag}"
+    )
+    send = NoticeSend.objects.create(channel=channel, notice="test", status="failed", payload={"text": tag})
+    return {"notice_channel": channel, "notice_send": send}
 
 
 # (route prefix, parameter) → the record's value in a world. The longest matching prefix wins, so
@@ -213,6 +227,8 @@ FILL_RULES: dict[tuple[str, str], Any] = {
     ("settings/workspace/import/", "job_id"): lambda w: w.import_job.pk,
     ("settings/connections/", "pk"): lambda w: w.connection.pk,
     ("settings/connections/", "delivery_pk"): lambda w: w.connection_delivery.pk,
+    ("settings/notices/", "pk"): lambda w: w.notice_channel.pk,
+    ("settings/notices/", "send_pk"): lambda w: w.notice_send.pk,
 }
 
 # Parameters that name no organisation's record: the same value for everyone, answered from the

@@ -16,6 +16,7 @@ from collab.models import Membership, TeamMember
 from rituals.conflicts.common import LEVEL_ROLES, next_key, refresh_team_metrics_later, settle_sync_items
 from rituals.conflicts.matrix import level_for_category
 from rituals.models import Conflict, ConflictCategory, Escalation, Sync, SyncItem
+from rituals.signals import escalation_decided, escalation_opened, send_after_commit
 
 KEY_PREFIX = "E"
 
@@ -42,6 +43,13 @@ def _notify_later(event: str, escalation: Escalation) -> None:
 
 def _after_open(escalation: Escalation) -> None:
     _notify_later("opened", escalation)
+    send_after_commit(
+        escalation_opened,
+        sender=Escalation,
+        org_id=escalation.org_id,
+        escalation_id=escalation.pk,
+        level=escalation.level,
+    )
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
 
@@ -148,6 +156,9 @@ def escalation_decide(
         author=by,
     )
     _notify_later("decided", escalation)
+    send_after_commit(
+        escalation_decided, sender=Escalation, org_id=escalation.org_id, escalation_id=escalation.pk
+    )
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
     return escalation
@@ -170,6 +181,13 @@ def escalation_raise(*, escalation: Escalation, by: Membership) -> Escalation:
     escalation.level += 1
     escalation.save(update_fields=["level"])
     _notify_later("opened", escalation)
+    send_after_commit(
+        escalation_opened,
+        sender=Escalation,
+        org_id=escalation.org_id,
+        escalation_id=escalation.pk,
+        level=escalation.level,
+    )
     team = escalation.team
     refresh_team_metrics_later(team_id=team.pk if team else None, org_id=escalation.org_id)
     return escalation

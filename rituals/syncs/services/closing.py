@@ -17,6 +17,7 @@ from collab.models import Membership
 from collab.signals import records_changed_later
 from rituals.leadership.reviews import review_record
 from rituals.models import Pulse, Sync, SyncSection
+from rituals.signals import send_after_commit, sync_closed
 from rituals.syncs import defaults
 from rituals.syncs.markdown import summary_markdown
 from rituals.syncs.selectors import sync_summary
@@ -58,6 +59,7 @@ def sync_close(*, sync: Sync, note: str = "", now: datetime | None = None, send_
         sync_id = sync.pk
         sync_summary_later(sync_id=sync_id)
     records_changed_later(sender=Sync, org_id=sync.org_id, team_id=sync.team_id)
+    send_after_commit(sync_closed, sender=Sync, org_id=sync.org_id, sync_id=sync.pk)
     return sync
 
 

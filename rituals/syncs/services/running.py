@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from collab.models import Membership, TeamMember
 from rituals.leadership.reviews import speaking_follow, speaking_stop
 from rituals.models import Sync, SyncSection
+from rituals.signals import send_after_commit, sync_started
 from rituals.syncs.services.agenda import sync_prepare
 from rituals.syncs.services.common import lock_sync, sync_touch
 from rituals.syncs.services.schedules import schedule_ensure_next_sync
@@ -64,6 +65,7 @@ def sync_start(*, sync: Sync, now: datetime | None = None) -> Sync:
     sync.status, sync.started_at, sync.current_section, sync.paused_at = Sync.Status.LIVE, now, first, None
     sync.save(update_fields=["status", "started_at", "current_section", "paused_at"])
     sync_touch(sync_id=sync.pk)
+    send_after_commit(sync_started, sender=Sync, org_id=sync.org_id, sync_id=sync.pk)
     return sync
 
 
