@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -24,6 +24,25 @@ MAX_PAGES = 10
 
 class BackfillError(Exception):
     pass
+
+
+class Progress(Protocol):
+    """Told what a history run reads: the number of items when known, then each item's outcome."""
+
+    def total(self, count: int) -> None: ...
+
+    def item(self, recorded: bool) -> None: ...
+
+
+class _Silent:
+    def total(self, count: int) -> None:
+        pass
+
+    def item(self, recorded: bool) -> None:
+        pass
+
+
+SILENT: Progress = _Silent()
 
 
 def _get(client: httpx.Client, url: str, params: dict[str, Any]) -> list[Any]:
@@ -46,7 +65,9 @@ def _pages(client: httpx.Client, url: str) -> list[Any]:
     return items
 
 
-def github_backfill(*, connection: Connection, token: str, repository: str) -> dict[str, int]:
+def github_backfill(
+    *, connection: Connection, token: str, repository: str, progress: Progress = SILENT
+) -> dict[str, int]:
     """Store the commits of each past deployment's ref and record its latest final status, oldest
     first; returns {"deployments": recorded, "skipped": without a final status or unmapped}."""
     if connection.provider != "github":
@@ -56,8 +77,10 @@ def github_backfill(*, connection: Connection, token: str, repository: str) -> d
     with httpx.Client(base_url=API, headers=headers, timeout=TIMEOUT) as client:
         deployments = _pages(client, f"/repos/{repository}/deployments")
         deployments.sort(key=lambda d: str(d.get("created_at") or "") if isinstance(d, dict) else "")
+        progress.total(len(deployments))
         for deployment in deployments:
             if not isinstance(deployment, dict):
+                progress.item(False)
                 continue
             statuses = _get(
                 client, f"/repos/{repository}/deployments/{deployment.get('id')}/statuses", {"per_page": 10}
@@ -67,6 +90,7 @@ def github_backfill(*, connection: Connection, token: str, repository: str) -> d
             )
             if final is None:
                 skipped += 1
+                progress.item(False)
                 continue
             commits = _get(
                 client, f"/repos/{repository}/commits", {"sha": deployment.get("sha"), "per_page": 100}
@@ -94,11 +118,13 @@ def github_backfill(*, connection: Connection, token: str, repository: str) -> d
             except Malformed as exc:
                 logger.warning("deployment %s skipped: %s", deployment.get("id"), exc)
                 skipped += 1
+                progress.item(False)
                 continue
             if outcome.status == "recorded":
                 recorded += 1
             else:
                 skipped += 1
+            progress.item(outcome.status == "recorded")
     return {"deployments": recorded, "skipped": skipped}
 
 
@@ -143,7 +169,12 @@ def _pagerduty_record(connection: Connection, incident: dict[str, Any]) -> bool:
 
 
 def pagerduty_backfill(
-    *, connection: Connection, token: str, days: int, now: datetime | None = None
+    *,
+    connection: Connection,
+    token: str,
+    days: int,
+    now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, int]:
     """Record the incidents PagerDuty created in the last `days` days, page by page (`offset`,
     until `more` is false), with the webhooks' keys: a later webhook of the same incident changes
@@ -175,6 +206,7 @@ def pagerduty_backfill(
                     logger.warning("incident skipped: %s", exc)
                     done = False
                 recorded, skipped = (recorded + 1, skipped) if done else (recorded, skipped + 1)
+                progress.item(done)
             params["offset"] += PAGERDUTY_PAGE
             if not more or not incidents or params["offset"] >= PAGERDUTY_MAX_OFFSET:
                 break

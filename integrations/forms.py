@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from collab.models import Organisation, Team
+from integrations.delivery_history import MAX_DAYS as HISTORY_MAX_DAYS
 from integrations.mapping import DEFAULT_ENVIRONMENTS
 from integrations.models import Connection
 from integrations.services import PROVIDERS
@@ -237,3 +239,58 @@ class BackfillForm(forms.Form):
             "(blank: every issue of the team)."
         ),
     )
+
+
+SOURCE_PATTERN = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$"
+
+
+class HistoryForm(forms.Form):
+    """What a delivery connection's history reads: the repository or project (GitHub, GitLab), how
+    many days back (not GitHub: its deployments list has no date filter) and the read token (kept
+    encrypted; blank keeps the one stored)."""
+
+    source = forms.RegexField(
+        label=_("Repository or project"),
+        regex=SOURCE_PATTERN,
+        required=False,
+        max_length=200,
+        error_messages={"invalid": _("Write it as owner/name (GitLab: group/subgroup/name).")},
+    )
+    days = forms.IntegerField(label=_("Days back"), min_value=1, initial=90)
+    token = forms.CharField(
+        label=_("Read token"),
+        required=False,
+        max_length=500,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Kept encrypted and never shown again; leave blank to keep the one stored."),
+    )
+
+    def __init__(self, *args: Any, connection: Connection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        provider = connection.provider
+        if provider in {"pagerduty", "opsgenie"}:
+            del self.fields["source"]
+        if provider == "github":
+            del self.fields["days"]
+        else:
+            most = HISTORY_MAX_DAYS[provider]
+            days = self.fields["days"]
+            days.validators.append(MaxValueValidator(most))
+            days.widget.attrs["max"] = most
+            days.help_text = _("At most %(days)s days.") % {"days": most}
+
+    def clean_source(self) -> str:
+        source = str(self.cleaned_data.get("source") or "")
+        if not source:
+            raise forms.ValidationError(_("Name the repository or project to read."))
+        return source
+
+    def clean_token(self) -> str:
+        token = str(self.cleaned_data.get("token") or "")
+        if not token.isprintable():
+            raise forms.ValidationError(_("A token is printable characters only."))
+        if not token and not self.connection.token_encrypted:
+            raise forms.ValidationError(_("Give a token that may read this history."))
+        return token

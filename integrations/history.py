@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from integrations import github, gitlab, opsgenie
-from integrations.backfill import TIMEOUT, BackfillError
+from integrations.backfill import SILENT, TIMEOUT, BackfillError, Progress
 from integrations.mapping import Malformed, text, timestamp
 from integrations.models import Connection
 
@@ -126,6 +126,7 @@ def gitlab_backfill(
     days: int,
     base_url: str = GITLAB_URL,
     now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, int]:
     """Merge requests merged and deployments finished in the last `days` days of a GitLab project,
     oldest first, with the commits each deployed sha carries. Returns {"deployments": recorded,
@@ -151,6 +152,7 @@ def gitlab_backfill(
         for mr in merged:
             outcome = _process(connection, "Merge Request Hook", _gitlab_merge_request_hook(project, mr))
             recorded["merge_requests" if outcome else "skipped"] += 1
+            progress.item(outcome)
         deployments = _gitlab_pages(
             client,
             f"{project_url}/deployments",
@@ -159,6 +161,7 @@ def gitlab_backfill(
         for deployment in deployments:
             if deployment.get("status") not in gitlab.STATUSES or not deployment.get("sha"):
                 recorded["skipped"] += 1
+                progress.item(False)
                 continue
             rows = _gitlab_commits(client, project_url, str(deployment["sha"]))
             github.push_store(connection, project, str(deployment.get("ref") or ""), rows)
@@ -166,6 +169,7 @@ def gitlab_backfill(
                 connection, "Deployment Hook", _gitlab_deployment_hook(project, deployment, web_url)
             )
             recorded["deployments" if outcome else "skipped"] += 1
+            progress.item(outcome)
     return recorded
 
 
@@ -222,6 +226,7 @@ def opsgenie_backfill(
     days: int,
     base_url: str = OPSGENIE_URL,
     now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, int]:
     """The alerts created in the last `days` days, oldest first: each opens an incident and a closed
     one resolves it. Returns {"incidents": recorded, "skipped": unmapped or malformed}."""
@@ -248,12 +253,11 @@ def opsgenie_backfill(
             if not isinstance(alerts, list):
                 raise BackfillError("GET /v2/alerts did not answer an alert list")
             for alert in alerts:
-                if isinstance(alert, dict) and _opsgenie_record(
+                done = isinstance(alert, dict) and _opsgenie_record(
                     connection, _opsgenie_alert(alert, names), alert
-                ):
-                    recorded += 1
-                else:
-                    skipped += 1
+                )
+                recorded, skipped = (recorded + 1, skipped) if done else (recorded, skipped + 1)
+                progress.item(done)
             paging = _dict(data.get("paging"))
             if not alerts or not paging.get("next"):
                 break

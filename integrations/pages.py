@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from collab.http import OrgRequest
 from collab.permissions import Cap, require
-from integrations import reasons, selectors, services, tracker_history
-from integrations.forms import BackfillForm, ConnectionForm, MappingForm, TrackerForm, pairs_text
+from integrations import delivery_history, reasons, selectors, services, tracker_history
+from integrations.forms import BackfillForm, ConnectionForm, HistoryForm, MappingForm, TrackerForm, pairs_text
 from integrations.models import Backfill, Connection
 
 
@@ -43,14 +43,24 @@ def _mapping_form(request: OrgRequest, connection: Connection, data: Any = None)
     )
 
 
-def _backfill_context(connection: Connection) -> dict[str, Any]:
+def _has_history(connection: Connection) -> bool:
+    return connection.is_tracker or connection.provider in delivery_history.PROVIDERS
+
+
+def _backfill_context(connection: Connection, history_form: HistoryForm | None = None) -> dict[str, Any]:
     backfill = Backfill.objects.filter(connection=connection).first()
-    return {
+    context: dict[str, Any] = {
         "backfill": backfill,
         "backfill_error": reasons.label(backfill.error) if backfill and backfill.error else "",
-        "backfill_form": BackfillForm(initial={"query": backfill.query if backfill else ""}),
         "has_token": bool(connection.token_encrypted),
     }
+    if connection.is_tracker:
+        context["backfill_form"] = BackfillForm(initial={"query": backfill.query if backfill else ""})
+    else:
+        context["history_form"] = history_form or HistoryForm(
+            connection=connection, initial=delivery_history.last_query(backfill)
+        )
+    return context
 
 
 def _detail(
@@ -58,6 +68,7 @@ def _detail(
     connection: Connection,
     *,
     form: MappingForm | None = None,
+    history_form: HistoryForm | None = None,
     secret: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -76,8 +87,8 @@ def _detail(
         if connection.is_tracker
         else [],
     }
-    if connection.is_tracker:
-        context.update(_backfill_context(connection))
+    if _has_history(connection):
+        context.update(_backfill_context(connection, history_form))
     return render(request, "integrations/connection_detail.html", context, status=status)
 
 
@@ -127,7 +138,7 @@ def connection_detail(request: OrgRequest, pk: UUID) -> HttpResponse:
             services.connection_set_token(connection=connection, token=form.cleaned_data["token"])
         messages.success(request, _("Mappings saved."))
         return redirect("integrations:connection", pk=connection.pk)
-    if request.GET.get("part") == "backfill" and connection.is_tracker:
+    if request.GET.get("part") == "backfill" and _has_history(connection):
         return render(
             request,
             "integrations/connection_detail.html#backfill",
@@ -140,8 +151,11 @@ def connection_detail(request: OrgRequest, pk: UUID) -> HttpResponse:
 @require(Cap.MANAGE_ORG)
 @require_POST
 def connection_backfill(request: OrgRequest, pk: UUID) -> HttpResponse:
-    """Import the tracker's existing issues: a Celery task reads them; the page shows its progress."""
+    """Import the tracker's existing issues, or a delivery connection's past deployments and
+    incidents: a Celery task reads them; the page shows its progress."""
     connection = get_object_or_404(selectors.connection_list(org=request.org), pk=pk)
+    if connection.provider in delivery_history.PROVIDERS:
+        return _history_start(request, connection)
     form = BackfillForm(request.POST)
     if not connection.is_tracker or not form.is_valid():
         messages.error(request, _("Only Jira and Linear connections import existing issues."))
@@ -157,6 +171,21 @@ def connection_backfill(request: OrgRequest, pk: UUID) -> HttpResponse:
         )
         return redirect("integrations:connection", pk=connection.pk)
     messages.success(request, _("The import has started: its progress shows below."))
+    return redirect(reverse("integrations:connection", kwargs={"pk": connection.pk}) + "#backfill")
+
+
+def _history_start(request: OrgRequest, connection: Connection) -> HttpResponse:
+    history_form = HistoryForm(request.POST, connection=connection)
+    if not history_form.is_valid():
+        return _detail(request, connection, history_form=history_form, status=400)
+    data = history_form.cleaned_data
+    delivery_history.history_start(
+        connection=connection,
+        source=data.get("source") or "",
+        days=data.get("days") or 90,
+        token=data.get("token") or "",
+    )
+    messages.success(request, _("Reading the history has started: its progress shows below."))
     return redirect(reverse("integrations:connection", kwargs={"pk": connection.pk}) + "#backfill")
 
 

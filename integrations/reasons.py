@@ -19,6 +19,7 @@ STALE_TIMESTAMP = "stale_timestamp"
 TRACKER_REFUSED = "tracker_refused"
 TRACKER_UNREACHABLE = "tracker_unreachable"
 NO_TOKEN = "no_token"  # noqa: S105 (a reason code)
+HISTORY_REFUSED = "history_refused"
 
 LABELS = {
     BAD_SIGNATURE: _("the signature does not match"),
@@ -36,6 +37,7 @@ LABELS = {
     TRACKER_REFUSED: _("the tracker refused the request"),
     TRACKER_UNREACHABLE: _("the tracker could not be reached"),
     NO_TOKEN: _("no API token is set on the connection"),
+    HISTORY_REFUSED: _("the provider refused to give the history"),
 }
 
 # English, for the JSON answers webhooks get (scripts match on them).

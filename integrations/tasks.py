@@ -6,7 +6,7 @@ import httpx
 from celery import Task, shared_task
 from django.db import OperationalError
 
-from integrations import action_items, services, tracker_history
+from integrations import action_items, delivery_history, services, tracker_history
 
 ACTION_ITEM_RETRIES = 5
 
@@ -35,6 +35,18 @@ def delivery_process(delivery_pk: int) -> None:
 )
 def tracker_backfill(connection_id: str) -> None:
     tracker_history.backfill_run(connection_id=connection_id)
+
+
+@shared_task(
+    name="integrations.tasks.connection_history",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def connection_history(connection_id: str) -> None:
+    """Past deployments, commits and incidents of a GitHub, GitLab, PagerDuty or Opsgenie connection."""
+    delivery_history.history_run(connection_id=connection_id)
 
 
 @shared_task(
