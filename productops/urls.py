@@ -4,6 +4,7 @@ from django.urls import path
 
 from productops import views
 from productops.feedback import views as feedback
+from productops.launches import views as launches
 
 app_name = "productops"
 
@@ -25,4 +26,13 @@ urlpatterns = [
     path("feedback/merge/", feedback.feedback_merge, name="feedback_merge"),
     path("feedback/<int:pk>/dismiss/", feedback.feedback_dismiss, name="feedback_dismiss"),
     path("feedback/features/<str:key>/", feedback.feedback_evidence, name="feedback_evidence"),
+    path("launches/", launches.launch_list, name="launch_list"),
+    path("launches/new/", launches.launch_create, name="launch_create"),
+    path("launches/template/", launches.launch_template, name="launch_template"),
+    path("launches/<int:pk>/", launches.launch_detail, name="launch_detail"),
+    path("launches/<int:pk>/edit/", launches.launch_edit, name="launch_edit"),
+    path("launches/<int:pk>/checklist/", launches.launch_checklist, name="launch_checklist"),
+    path("launches/<int:pk>/delete/", launches.launch_delete, name="launch_delete"),
+    path("launches/<int:pk>/review/", launches.launch_review, name="launch_review"),
+    path("launches/<int:pk>/review/acceptance/", launches.launch_review_accept, name="launch_review_accept"),
 ]
