@@ -148,6 +148,7 @@ RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5/h")
 RATELIMIT_INVITATION_ACCEPT = os.environ.get("RATELIMIT_INVITATION_ACCEPT", "30/h")
 RATELIMIT_ICS_FEED = os.environ.get("RATELIMIT_ICS_FEED", "120/h")
 RATELIMIT_API = os.environ.get("RATELIMIT_API", "600/m")
+RATELIMIT_FEEDBACK_FORM = os.environ.get("RATELIMIT_FEEDBACK_FORM", "20/h")
 
 AUTH_USER_MODEL = "collab.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
