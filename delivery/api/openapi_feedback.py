@@ -103,6 +103,24 @@ def feedback_paths(
             "Your key for this item; a retry with the same key and body is replayed, with another body it is a 409."
         ),
     }
+    # A query or body with NUL bytes or lone surrogates is refused before the view by the input guard
+    # (collab.input_guard), whose 400 is plain application/json with the same error and details.
+    bad_input = {
+        "description": _("Bad input; details names each field with its reason."),
+        "content": {
+            "application/problem+json": {"schema": {"$ref": REF + "Error"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["error", "details"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "details": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                }
+            },
+        },
+    }
     return {
         "/api/v1/feedback": {
             "get": {
@@ -131,7 +149,8 @@ def feedback_paths(
                 ],
                 "responses": {
                     "200": ok("FeedbackPage", _("A page of feedback.")),
-                    **errors("400", "401", "405", "429"),
+                    "400": bad_input,
+                    **errors("401", "405", "429"),
                 },
             },
             "post": {
@@ -145,7 +164,8 @@ def feedback_paths(
                 "responses": {
                     "201": ok("Feedback", _("Created. The body is the stored item."), FEEDBACK_OUT),
                     "200": ok("Feedback", _("Replay of an earlier request with the same key and body.")),
-                    **errors("400", "401", "405", "409", "413", "415", "429"),
+                    "400": bad_input,
+                    **errors("401", "405", "409", "413", "415", "429"),
                 },
             },
         }
