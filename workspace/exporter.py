@@ -37,6 +37,7 @@ from workspace.common import (
     put,
     value_rows,
 )
+from workspace.productops_exporter import export_productops
 from workspace.rituals_exporter import export_rituals
 from workspace.validation import schema
 
@@ -82,6 +83,15 @@ class _Exporter:
         put(doc, "pull_requests", self.pull_requests())
         doc["pulses"] = rituals["pulses"]
         doc["glossary"] = self.glossary()
+        doc.update(
+            export_productops(
+                org,
+                ts=self.ts,
+                emails=self.emails,
+                team_slugs=self.team_slugs,
+                feature_keys=self.feature_keys,
+            )
+        )
         return doc
 
     def targets(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from delivery.models import Commit, Deployment, Incident, PullRequest
 from workspace.bulk import BATCH_SIZE, bulk, copy_rows
 from workspace.checks import database_errors, document_order
 from workspace.common import as_float, parse_optional_timestamp, parse_timestamp
+from workspace.productops_loader import load_productops
 from workspace.rituals_loader import load_rituals
 from workspace.validation import WorkspaceError, validate_workspace
 
@@ -126,6 +127,7 @@ class _Loader:
         )
         self.load_deployments()
         self.load_glossary()
+        load_productops(self.doc, org=self.org, people=self.people, teams=self.teams, features=self.features)
         return self.org
 
     # -- organisation, people, teams

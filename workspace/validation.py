@@ -24,6 +24,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from workspace.productops_validation import check_productops
+
 __all__ = ["SCHEMA_PATH", "WorkspaceError", "load_workspace_json", "schema", "validate_workspace"]
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "collab-workspace-1.schema.json"
@@ -492,6 +494,7 @@ class _SemanticChecks:
         self.check_incidents()
         self.check_pull_requests()
         self.check_pulses()
+        check_productops(self)
 
     # -- helpers
 
