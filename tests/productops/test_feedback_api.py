@@ -48,7 +48,8 @@ def test_post_logs_untriaged_feedback_for_the_tokens_organisation(client, token,
         None,
         "untriaged",
     )
-    assert response.json()["id"] == item.pk and response.json()["team"] == team.slug
+    assert response.json()["id"] == item.pk
+    assert response.json()["team"] == team.slug
 
 
 def test_idempotency_key_replays_and_refuses_another_body(client, token, org):
@@ -56,7 +57,8 @@ def test_idempotency_key_replays_and_refuses_another_body(client, token, org):
     first = post(client, token, body, **{"Idempotency-Key": "zd-1"})
     again = post(client, token, body, **{"Idempotency-Key": "zd-1"})
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
     assert post(client, token, {**body, "text": "Other"}, **{"Idempotency-Key": "zd-1"}).status_code == 409
     assert FeedbackItem.objects.filter(org=org).count() == 1
 

@@ -34,7 +34,8 @@ def test_product_ops_creates_a_link_anyone_can_post_to_without_login(client_for,
     response = anonymous.post(
         url, {"text": "Dark mode!", "account": "Acme", "source": "in_app", "csrfmiddlewaretoken": csrf}
     )
-    assert response.status_code == 200 and 'id="feedback-sent"' in response.content.decode()
+    assert response.status_code == 200
+    assert 'id="feedback-sent"' in response.content.decode()
     item = FeedbackItem.objects.get(org=ops.org)
     assert (item.text, item.via, item.team, item.logged_by) == ("Dark mode!", "form", team, None)
     # CSRF is kept.
@@ -100,7 +101,8 @@ def test_most_requested_unplanned_features_in_the_roadmap_section(client_for, pm
     )
     assert response["Location"] == back
     panel = client.get(panel_url).content.decode()
-    assert "Dark mode" in panel and "SSO" not in panel
+    assert "Dark mode" in panel
+    assert "SSO" not in panel
     client.post(
         reverse("productops:most_requested_toggle", args=[team.slug]),
         {"show": "0", "next": "https://evil.example/"},
