@@ -233,7 +233,7 @@ class Launch(models.Model):
     feature = models.OneToOneField(Feature, on_delete=models.CASCADE, related_name="launch")
     launch_on = models.DateField(_("launch date"))
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, default=Tier.TIER_2)
-    owners: models.ManyToManyField[Membership, Membership] = models.ManyToManyField(
+    owners = models.ManyToManyField(
         Membership, related_name="owned_launches", blank=True, verbose_name=_("owners")
     )
     # [{"item": str, "done": bool}]

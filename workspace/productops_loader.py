@@ -4,6 +4,7 @@ experiments (revisions). Called by the importer inside its transaction, on a val
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from collab.models import AcceptanceReview, Feature, Membership, Organisation, Team
@@ -17,7 +18,7 @@ from productops.models import (
     PostLaunchReview,
 )
 from workspace.bulk import bulk
-from workspace.common import parse_date, parse_optional_timestamp, parse_timestamp
+from workspace.common import parse_optional_timestamp, parse_timestamp
 
 PLAN = ("hypothesis", "primary_metric", "baseline_rate", "mde", "daily_traffic", "alpha", "power", "min_lift")
 
@@ -75,7 +76,7 @@ def _load_feedback(
             source=entry["source"],
             account=entry.get("account") or "",
             segment=entry.get("segment") or "",
-            received_on=parse_date(entry["date"]),
+            received_on=dt.date.fromisoformat(entry["date"]),
             logged_by=person(entry.get("logged_by")),
             via=entry["via"],
             team=teams[entry["team"]] if entry.get("team") else None,
@@ -108,7 +109,7 @@ def _load_launches(
         Launch(
             org=org,
             feature=features[entry["feature"]],
-            launch_on=parse_date(entry["date"]),
+            launch_on=dt.date.fromisoformat(entry["date"]),
             tier=entry["tier"],
             checklist=[{"item": e["item"], "done": e["done"]} for e in entry["checklist"]],
             notes=entry.get("notes") or "",

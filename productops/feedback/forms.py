@@ -67,5 +67,7 @@ class PublicFeedbackForm(forms.Form):
     )
     account = forms.CharField(label=_("Customer or account"), max_length=200, required=False)
     source = forms.ChoiceField(
-        label=_("Where this feedback comes from"), choices=FeedbackItem.Source.choices, initial=FeedbackItem.Source.OTHER
+        label=_("Where this feedback comes from"),
+        choices=FeedbackItem.Source.choices,
+        initial=FeedbackItem.Source.OTHER,
     )
