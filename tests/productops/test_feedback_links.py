@@ -114,3 +114,12 @@ def test_received_date_of_form_feedback_is_today(client, team):
     url = reverse("productops:feedback_public", args=[links.link_rotate(team=team)])
     client.post(url, {"text": "Hello", "source": "other"})
     assert FeedbackItem.objects.get().received_on >= dt.date(2026, 1, 1)
+
+
+def test_the_panel_of_another_organisations_team_is_404(client_for, team):
+    stranger = MembershipFactory(org=OrganisationFactory(), role="product_ops")
+    client = client_for(stranger)
+    assert client.get(reverse("productops:most_requested_panel", args=[team.slug])).status_code == 404
+    response = client.post(reverse("productops:most_requested_toggle", args=[team.slug]), {"show": "1"})
+    assert response.status_code == 404
+    assert not TeamFeedbackLink.objects.filter(team=team).exists()

@@ -230,3 +230,13 @@ def test_accepting_with_an_unmet_target_is_refused(client_for, pm, feature, laun
     client.post(reverse("productops:launch_review", args=[launch.pk]), {"measured_0": "31"})
     client.post(reverse("productops:launch_review_accept", args=[launch.pk]), {"outcome": "accepted"})
     assert not AcceptanceReview.objects.exists()
+
+
+def test_launch_pages_read_in_french(client_for, pm, launch):
+    client = client_for(pm)
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("productops:launch_list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Lancements à venir" in page
+    assert "À risque" in page
+    detail = client.get(reverse("productops:launch_detail", args=[launch.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Plan de retour arrière rédigé et testé" in detail.content.decode()
