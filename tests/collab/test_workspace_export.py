@@ -462,7 +462,7 @@ def full_document(slug: str = "every-field") -> dict[str, Any]:
                 "language": "en",
             },
         ],
-        **PRODUCTOPS,
+        **copy.deepcopy(PRODUCTOPS),
     }
 
 
