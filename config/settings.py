@@ -155,6 +155,7 @@ RATELIMIT_ICS_FEED = os.environ.get("RATELIMIT_ICS_FEED", "120/h")
 RATELIMIT_API = os.environ.get("RATELIMIT_API", "600/m")
 RATELIMIT_TWO_FACTOR = os.environ.get("RATELIMIT_TWO_FACTOR", "5/5m")  # codes tried, per person
 RATELIMIT_SSO = os.environ.get("RATELIMIT_SSO", "30/h")  # "Sign in with SSO" look-ups, per address
+RATELIMIT_FEEDBACK_FORM = os.environ.get("RATELIMIT_FEEDBACK_FORM", "20/h")
 
 AUTH_USER_MODEL = "collab.User"
 AUTHENTICATION_BACKENDS = [

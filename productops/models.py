@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collab.models import Feature, Membership, Organisation
+from collab.models import AcceptanceReview, Feature, Membership, Organisation, Team
 
 
 class ExperimentTemplate(models.Model):
@@ -155,13 +155,26 @@ class FeedbackItem(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
         MERGED = "merged", _("Merged")
 
+    class Via(models.TextChoices):
+        HAND = "hand", _("By hand")
+        CSV = "csv", _("CSV import")
+        API = "api", _("REST API")
+        FORM = "form", _("Public form")
+
     org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="feedback_items")
     text = models.TextField(_("feedback or quote"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     account = models.CharField(_("customer or account"), max_length=200, blank=True)
     segment = models.CharField(_("segment"), max_length=100, blank=True)
     received_on = models.DateField(_("date"))
-    logged_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    # Empty for items that came through the REST API or a team's public form.
+    logged_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(_("logged via"), max_length=8, choices=Via.choices, default=Via.HAND)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UNTRIAGED)
     feature = models.ForeignKey(
@@ -190,3 +203,91 @@ class FeedbackItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class LaunchTemplate(models.Model):
+    """The launch checklist every new launch plan of the organisation starts from (Product Ops edits it)."""
+
+    org = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="launch_template")
+    # Items are gettext msgids for the defaults (translated on display) or what the organisation typed.
+    checklist = models.JSONField(_("launch checklist"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("launch template")
+        verbose_name_plural = _("launch templates")
+
+    def __str__(self) -> str:
+        return f"{self.org} launch template"
+
+
+class Launch(models.Model):
+    """The launch plan of a feature: date, tier, owners and a checklist; its readiness is computed
+    from the checklist and the date (productops.launches.readiness)."""
+
+    class Tier(models.TextChoices):
+        TIER_1 = "tier1", _("Tier 1 · major launch")
+        TIER_2 = "tier2", _("Tier 2 · notable launch")
+        TIER_3 = "tier3", _("Tier 3 · minor launch")
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="launches")
+    feature = models.OneToOneField(Feature, on_delete=models.CASCADE, related_name="launch")
+    launch_on = models.DateField(_("launch date"))
+    tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, default=Tier.TIER_2)
+    owners = models.ManyToManyField(
+        Membership, related_name="owned_launches", blank=True, verbose_name=_("owners")
+    )
+    # [{"item": str, "done": bool}]
+    checklist = models.JSONField(_("launch checklist"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("launch")
+        verbose_name_plural = _("launches")
+        ordering: ClassVar = ["launch_on", "id"]
+        indexes: ClassVar = [models.Index(fields=["org", "launch_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.feature} · {self.launch_on:%Y-%m-%d}"
+
+
+class PostLaunchReview(models.Model):
+    """Two weeks after the launch: each success criterion of the feature's spec with its target and
+    the value the team measured. It feeds the feature's acceptance review, which it links to."""
+
+    launch = models.OneToOneField(Launch, on_delete=models.CASCADE, related_name="review")
+    # [{"kind", "metric", "target", "measured", "met": bool}]
+    measurements = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acceptance_review = models.ForeignKey(
+        AcceptanceReview, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("post-launch review")
+        verbose_name_plural = _("post-launch reviews")
+
+    def __str__(self) -> str:
+        return f"Review of {self.launch}"
+
+
+class TeamFeedbackLink(models.Model):
+    """A team's public feedback form (an unguessable link; only its SHA-256 is stored) and whether
+    the team's DRIVE roadmap section lists the most-requested unplanned features."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="feedback_link")
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    enabled = models.BooleanField(_("public form open"), default=False)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    show_most_requested = models.BooleanField(_("show the most-requested unplanned features"), default=False)
+
+    class Meta:
+        verbose_name = _("team feedback settings")
+        verbose_name_plural = _("team feedback settings")
+
+    def __str__(self) -> str:
+        return f"Feedback settings of {self.team}"

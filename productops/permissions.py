@@ -33,3 +33,28 @@ def may_edit_feedback(membership: Membership | None) -> bool:
 def require_feedback_editor(membership: Membership | None) -> None:
     if not may_edit_feedback(membership):
         raise PermissionDenied(_("Only Product Ops, PMs and leadership log and triage feedback."))
+
+
+# Launches involve product and engineering leads: they tick monitoring, rollback and flags.
+LAUNCH_EDITORS = EXPERIMENT_EDITORS | {Role.TECH_LEAD, Role.ENGINEERING_MANAGER}
+LAUNCH_TEMPLATE_EDITORS = frozenset({Role.PRODUCT_OPS, Role.VP_PRODUCT, Role.CPO})
+
+
+def may_edit_launches(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.role in LAUNCH_EDITORS
+
+
+def require_launch_editor(membership: Membership | None) -> None:
+    if not may_edit_launches(membership):
+        raise PermissionDenied(
+            _("Only Product Ops, PMs, tech leads, engineering managers and leadership plan launches.")
+        )
+
+
+def may_edit_launch_template(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.role in LAUNCH_TEMPLATE_EDITORS
+
+
+def require_launch_template_editor(membership: Membership | None) -> None:
+    if not may_edit_launch_template(membership):
+        raise PermissionDenied(_("Only Product Ops and product leadership edit the launch template."))

@@ -38,6 +38,7 @@ from workspace.common import (
     value_rows,
 )
 from workspace.leadership_exporter import export_leadership
+from workspace.productops_exporter import export_productops
 from workspace.rituals_exporter import export_rituals
 from workspace.validation import schema
 
@@ -85,6 +86,15 @@ class _Exporter:
         doc["glossary"] = self.glossary()
         doc |= export_leadership(
             org, ts=self.ts, emails=self.emails, team_slugs=self.team_slugs, feature_keys=self.feature_keys
+        )
+        doc.update(
+            export_productops(
+                org,
+                ts=self.ts,
+                emails=self.emails,
+                team_slugs=self.team_slugs,
+                feature_keys=self.feature_keys,
+            )
         )
         return doc
 

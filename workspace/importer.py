@@ -41,6 +41,7 @@ from workspace.bulk import BATCH_SIZE, bulk, copy_rows
 from workspace.checks import database_errors, document_order
 from workspace.common import as_float, parse_optional_timestamp, parse_timestamp
 from workspace.leadership_loader import load_leadership
+from workspace.productops_loader import load_productops
 from workspace.rituals_loader import load_rituals
 from workspace.validation import WorkspaceError, validate_workspace
 
@@ -135,6 +136,7 @@ class _Loader:
             syncs=self.syncs,
         )
         self.load_glossary()
+        load_productops(self.doc, org=self.org, people=self.people, teams=self.teams, features=self.features)
         return self.org
 
     # -- organisation, people, teams

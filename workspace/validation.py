@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from workspace.leadership_checks import check_leadership
+from workspace.productops_validation import check_productops
 
 __all__ = ["SCHEMA_PATH", "WorkspaceError", "load_workspace_json", "schema", "validate_workspace"]
 
@@ -495,6 +496,7 @@ class _SemanticChecks:
         self.check_pull_requests()
         self.check_pulses()
         check_leadership(self)
+        check_productops(self)
 
     # -- helpers
 

@@ -12,7 +12,9 @@ from delivery.api.http import PROBLEM_TYPE
 from delivery.api.openapi import devlake_mapping, openapi_document
 from delivery.api.validation import (
     BOUND_PATTERN,
+    DATE_PATTERN,
     KEY_PATTERN,
+    MULTILINE_TEXT_PATTERN,
     SHA_PATTERN,
     SLUG_PATTERN,
     TEXT_PATTERN,
@@ -57,6 +59,8 @@ def _pattern_label(pattern: str) -> str:
         KEY_PATTERN: _("no '/', no control characters, no leading or trailing spaces"),
         TEXT_PATTERN: _("one line, no control characters, not only spaces"),
         SHA_PATTERN: _("hexadecimal, 7 to 64 characters"),
+        DATE_PATTERN: _("a date YYYY-MM-DD, years 1970–2099"),
+        MULTILINE_TEXT_PATTERN: _("several lines, no other control characters, not only spaces"),
     }
     if pattern in labels:
         return labels[pattern]

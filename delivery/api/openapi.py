@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from delivery.api.http import MAX_BODY_BYTES, PROBLEM_TYPE, problem_body
+from delivery.api.openapi_feedback import feedback_paths, feedback_schemas
 from delivery.api.openapi_schemas import (
     DEPLOYMENT_EXAMPLE,
     DEPLOYMENT_OUT,
@@ -26,7 +27,7 @@ from delivery.api.openapi_schemas import (
 )
 from delivery.api.validation import BOUND_PATTERN, ENVIRONMENTS, RESULTS
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 200
 PAGE_SIZE = 50
@@ -368,7 +369,17 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
         },
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": {
+            **_paths(),
+            **feedback_paths(
+                ok=_ok,
+                json_body=_json_body,
+                errors=_errors,
+                max_page=MAX_PAGE,
+                max_page_size=MAX_PAGE_SIZE,
+                page_size=PAGE_SIZE,
+            ),
+        },
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -388,7 +399,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                     ),
                 }
             },
-            "schemas": schemas(),
+            "schemas": {**schemas(), **feedback_schemas()},
             "responses": _responses(),
         },
     }

@@ -52,6 +52,13 @@ _TIME = (
 TIMESTAMP_PATTERN = rf"^{_DATE}{_TIME}$"
 # A list filter bound: a timestamp, or a date alone.
 BOUND_PATTERN = rf"^{_DATE}(?:{_TIME})?$"
+# A calendar date alone (YYYY-MM-DD, 1970 to 2099).
+DATE_PATTERN = rf"^{_DATE}$"
+# Several lines of text: no control characters but tab and line breaks, something besides spaces.
+_MULTILINE_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+MULTILINE_TEXT_PATTERN = (
+    rf"^[^{_MULTILINE_CONTROL}]*[^{_MULTILINE_CONTROL}{_SPACE}\t\n\r\u2028\u2029][^{_MULTILINE_CONTROL}]*$"
+)
 
 # DevLake's words (integrations.devlake maps them; openapi_schemas documents them), in any ASCII case.
 DEVLAKE_ENVIRONMENTS = {

@@ -57,3 +57,17 @@ class NewFeatureForm(forms.Form):
 
 class DismissForm(forms.Form):
     reason = forms.CharField(label=_("Why it is dismissed"), max_length=2000)
+
+
+class PublicFeedbackForm(forms.Form):
+    """The form a team shares: no login, the date is today's."""
+
+    text = forms.CharField(
+        label=_("Your feedback"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    account = forms.CharField(label=_("Customer or account"), max_length=200, required=False)
+    source = forms.ChoiceField(
+        label=_("Where this feedback comes from"),
+        choices=FeedbackItem.Source.choices,
+        initial=FeedbackItem.Source.OTHER,
+    )

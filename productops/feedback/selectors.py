@@ -16,7 +16,9 @@ EVIDENCE = Q(status__in=[FeedbackItem.Status.LINKED, FeedbackItem.Status.MERGED]
 def feedback_list(
     *, org: Organisation, source: str = "", status: str = "", segment: str = ""
 ) -> QuerySet[FeedbackItem]:
-    qs = FeedbackItem.objects.filter(org=org).select_related("feature", "logged_by__user", "duplicate_of")
+    qs = FeedbackItem.objects.filter(org=org).select_related(
+        "feature", "logged_by__user", "duplicate_of", "team"
+    )
     if source:
         qs = qs.filter(source=source)
     if status:

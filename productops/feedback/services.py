@@ -25,13 +25,17 @@ class FeedbackImportError(Exception):
 def feedback_create(
     *,
     org: Organisation,
-    by: Membership,
+    by: Membership | None,
     text: str,
     source: str,
     received_on: dt.date,
     account: str = "",
     segment: str = "",
+    via: str = FeedbackItem.Via.HAND,
+    team: Team | None = None,
 ) -> FeedbackItem:
+    if team is not None and team.org_id != org.pk:
+        raise ValidationError({"team": _("Pick a team of your organisation.")})
     item = FeedbackItem(
         org=org,
         logged_by=by,
@@ -40,8 +44,10 @@ def feedback_create(
         account=account.strip(),
         segment=segment.strip(),
         received_on=received_on,
+        via=via,
+        team=team,
     )
-    item.full_clean(exclude=["org", "logged_by", "feature", "duplicate_of"])
+    item.full_clean(exclude=["org", "logged_by", "feature", "duplicate_of", "team"])
     item.save()
     return item
 
@@ -61,6 +67,7 @@ def feedback_import_csv(*, org: Organisation, by: Membership, content: bytes) ->
             account=row.account,
             segment=row.segment,
             received_on=row.received_on,
+            via=FeedbackItem.Via.CSV,
         )
         for row in rows
     )

@@ -472,7 +472,129 @@ def _full_document(slug: str) -> dict[str, Any]:
                 "language": "en",
             },
         ],
+        **copy.deepcopy(PRODUCTOPS),
     }
+
+
+# The Product Ops sections: feedback (merged, dismissed, linked), launches and experiments.
+PRODUCTOPS: dict[str, Any] = {
+    "feedback": [
+        {
+            "key": "FB-1",
+            "text": "Paying by card takes too long.\nThree screens.",
+            "source": "support",
+            "account": "Acme",
+            "segment": "Enterprise",
+            "date": "2026-04-01",
+            "logged_by": "pm@every.test",
+            "via": "hand",
+            "team": "payments",
+            "status": "merged",
+            "feature": "PAY-1",
+            "duplicate_of": "FB-2",
+        },
+        {
+            "key": "FB-2",
+            "text": "Card payment is slow",
+            "source": "sales",
+            "date": "2026-04-02",
+            "via": "api",
+            "status": "linked",
+            "feature": "PAY-1",
+        },
+        {
+            "key": "FB-3",
+            "text": "Not for us",
+            "source": "in_app",
+            "date": "2026-04-03",
+            "via": "form",
+            "status": "dismissed",
+            "dismiss_reason": "Out of scope",
+        },
+    ],
+    "launch_template": {"checklist": ["Support briefed", "Rollback plan written and tested"]},
+    "launches": [
+        {
+            "feature": "PAY-1",
+            "date": "2026-04-09",
+            "tier": "tier1",
+            "owners": ["pm@every.test", "tl@every.test"],
+            "checklist": [
+                {"item": "Support briefed", "done": True},
+                {"item": "Rollback plan written and tested", "done": False},
+            ],
+            "notes": "Behind the card-form flag",
+            "created_by": "pm@every.test",
+            "review": {
+                "measurements": [
+                    {
+                        "kind": "business",
+                        "metric": "Card conversion",
+                        "target": "+2 points",
+                        "measured": "+2.4 points",
+                        "met": True,
+                    }
+                ],
+                "updated_at": "2026-04-13T10:00:00+02:00",
+                "updated_by": "pm@every.test",
+                "acceptance_review_at": "2026-04-14T11:00:00+02:00",
+            },
+        },
+        {
+            "feature": "PAY-2",
+            "date": "2026-06-01",
+            "tier": "tier3",
+            "owners": [],
+            "checklist": [],
+            "created_by": "cpo@every.test",
+        },
+    ],
+    "experiment_template": {
+        "checklist": ["Tracking checked"],
+        "guardrail_metrics": ["Error rate"],
+        "alpha": 0.05,
+        "power": 0.8,
+    },
+    "experiments": [
+        {
+            "title": "One-page card form",
+            "feature": "PAY-1",
+            "hypothesis": "One page lifts card conversion",
+            "primary_metric": "card payment completed",
+            "guardrail_metrics": ["Error rate"],
+            "variants": [{"name": "control", "share": 50}, {"name": "one-page", "share": 50}],
+            "baseline_rate": 0.1,
+            "mde": 0.02,
+            "daily_traffic": 1000,
+            "sample_size_per_variant": 3835,
+            "expected_days": 8,
+            "alpha": 0.05,
+            "power": 0.8,
+            "min_lift": 0,
+            "checklist": [{"item": "Tracking checked", "done": True}],
+            "status": "analysed",
+            "verdict": "won",
+            "results": [
+                {"name": "control", "users": 4000, "conversions": 400},
+                {"name": "one-page", "users": 4000, "conversions": 500},
+            ],
+            "guardrails_breached": ["Error rate"],
+            "analysis": {"srm_p_value": 1.0},
+            "stop_reason": "Enough data",
+            "created_by": "pm@every.test",
+            "started_at": "2026-04-01T09:00:00+02:00",
+            "ended_at": "2026-04-09T09:00:00+02:00",
+            "results_at": "2026-04-09T09:00:00+02:00",
+            "revisions": [
+                {
+                    "at": "2026-04-02T09:00:00+02:00",
+                    "by": "pm@every.test",
+                    "changes": {"daily_traffic": {"old": 900, "new": 1000}},
+                }
+            ],
+        }
+    ],
+}
 
 
 def test_full_document_is_valid() -> None:
@@ -515,6 +637,11 @@ def test_export_keys_follow_the_format_order() -> None:
         "decision_reviews",
         "tech_wins",
         "user_interviews",
+        "feedback",
+        "launch_template",
+        "launches",
+        "experiment_template",
+        "experiments",
     ]
     assert list(exported["features"][0]) == [
         "key",

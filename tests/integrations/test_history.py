@@ -229,7 +229,8 @@ def test_opsgenie_history_opens_and_resolves_incidents_of_mapped_teams(opsgenie,
 
     assert result == {"incidents": 2, "skipped": 1}  # Search is not mapped: listed as skipped
     closed = Incident.objects.get(org=org, key="og-a-1")
-    assert closed.team == team and closed.source == "opsgenie"
+    assert closed.team == team
+    assert closed.source == "opsgenie"
     assert closed.started_at == datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
     assert closed.resolved_at == datetime(2026, 3, 12, 8, 45, tzinfo=UTC)
     assert Incident.objects.get(org=org, key="og-a-2").resolved_at is None

@@ -21,6 +21,7 @@ API_PATHS = {
     "/api/v1/incidents/{key}": {"get", "patch"},
     "/api/v1/devlake/deployments": {"post"},
     "/api/plugins/webhook/connections/{connectionId}/deployments": {"post"},
+    "/api/v1/feedback": {"get", "post"},
     "/api/v1/openapi.json": {"get"},
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}

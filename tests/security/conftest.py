@@ -22,7 +22,8 @@ from delivery.models import ApiToken, Deployment, Incident
 from integrations.models import Delivery
 from integrations.services import connection_create
 from metrics.computations import METRICS
-from productops.models import Experiment, FeedbackItem
+from productops.launches import services as launch_services
+from productops.models import Experiment, FeedbackItem, Launch
 from rituals import models as rituals
 from rituals.syncs import services as sync_services
 from tests.factories import (
@@ -110,6 +111,7 @@ class World:
     incident: Incident
     experiment: Experiment
     feedback: FeedbackItem
+    launch: Launch
     import_job: ImportJob
     connection: Any
     connection_delivery: Any
@@ -175,6 +177,14 @@ def build_world(tag: str) -> World:
         ),
         experiment=ExperimentFactory(feature=feature, created_by=member),
         feedback=FeedbackItemFactory(logged_by=member),
+        launch=launch_services.launch_create(
+            org=org,
+            by=member,
+            feature=feature,
+            launch_on=now.date() + timedelta(days=7),
+            tier="tier1",
+            owners=[member],
+        ),
         import_job=ImportJob.objects.create(uploaded_by=member.user, from_org=org, role="product_ops"),
         connection=connection,
         connection_delivery=Delivery.objects.create(
@@ -224,6 +234,9 @@ FILL_RULES: dict[tuple[str, str], Any] = {
     ("experiments/", "pk"): lambda w: w.experiment.pk,
     ("feedback/", "pk"): lambda w: w.feedback.pk,
     ("feedback/features/", "key"): lambda w: w.feature.key,
+    ("feedback/forms/", "slug"): lambda w: w.team.slug,
+    ("feedback/most-requested/", "slug"): lambda w: w.team.slug,
+    ("launches/", "pk"): lambda w: w.launch.pk,
     ("settings/workspace/import/", "job_id"): lambda w: w.import_job.pk,
     ("settings/connections/", "pk"): lambda w: w.connection.pk,
     ("settings/connections/", "delivery_pk"): lambda w: w.connection_delivery.pk,
@@ -245,6 +258,7 @@ NOT_ORG_SCOPED: dict[str, str] = {
     "invitations/accept/": "the invitation's secret token is the credential, whoever holds it",
     "rituals/feeds/": "the calendar feed's secret token is the credential (a public .ics address)",
     "hooks/": "outside products' webhooks: the connection id and the signature are the credential (tests/integrations)",
+    "feedback/form/": "a team's public feedback form: its secret link is the credential, no sign-in",
     "^api/": "the JSON API: the bearer token names the organisation (tests/metrics/test_api_*)",
     "accounts/sso/": "signing in with SSO: anyone starts at their organisation's provider by its short name; the provider authenticates (tests/workspace/test_sso_live.py)",
 }

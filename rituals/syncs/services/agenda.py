@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from collab.models import Feature, Membership, Organisation, Team
+from productops.launches.selectors import agenda_launches
 from rituals.models import (
     ActionItem,
     Conflict,
@@ -192,6 +193,17 @@ def _team_candidates(sync: Sync) -> list[_Candidate]:
         candidates.append(
             _Candidate(
                 DELIVERY, f"obstacle:{o.pk}", f"{o.key} · {o.title}", _msgid(Obstacle.Kind(o.kind).label)
+            )
+        )
+
+    for launch, note in agenda_launches(team=team, start=week_start):
+        candidates.append(
+            _Candidate(
+                DELIVERY,
+                f"launch:{launch.pk}",
+                f"{launch.feature.key} · {launch.feature.title} · {launch.launch_on:%Y-%m-%d}",
+                note,
+                launch.feature_id,
             )
         )
 

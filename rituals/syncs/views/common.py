@@ -89,11 +89,13 @@ ORIGIN_LABELS = {
     "conflict": _("Conflict"),
     "escalation": _("Escalation"),
     "carried": _("Carried over"),
+    "launch": _("Launch"),
 }
 ORIGIN_URL_NAMES = {
     "obstacle": "rituals:obstacle_detail",
     "conflict": "rituals:conflict_detail",
     "escalation": "rituals:escalation_detail",
+    "launch": "productops:launch_detail",
 }
 
 
