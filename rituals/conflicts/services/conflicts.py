@@ -200,8 +200,8 @@ def conflict_resolve(
     settle_sync_items(
         origin=conflict.origin_item,
         source=f"conflict:{conflict.pk}",
-        text=_("%(key)s (conflict) resolved: %(resolution)s")
-        % {"key": conflict.key, "resolution": conflict.resolution},
+        code="conflict_resolved",
+        params={"key": conflict.key, "resolution": conflict.resolution},
         author=by,
     )
     refresh_team_metrics_later(team_id=conflict.team_id)

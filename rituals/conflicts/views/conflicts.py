@@ -86,7 +86,7 @@ def conflict_create(request: OrgRequest) -> HttpResponse:
         return forbidden(request)
     initial: dict[str, Any] = {}
     if item is not None:
-        initial = {"title": item.title, "facts": item.notes, "team": item.sync.team_id}
+        initial = {"title": item.label, "facts": item.notes, "team": item.sync.team_id}
     form = ConflictCreateForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

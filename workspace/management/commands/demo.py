@@ -27,6 +27,7 @@ DEMO_SLUG = "acme"
 def load_demo_organisation(*, stdout: Any = None) -> Organisation:
     """Load the demo organisation from its workspace document unless it is already there."""
     from workspace.demo import build_demo_document
+    from workspace.demo.codes import demo_codes_apply
     from workspace.importer import import_workspace
 
     org = Organisation.objects.filter(slug=DEMO_SLUG).first()
@@ -34,6 +35,7 @@ def load_demo_organisation(*, stdout: Any = None) -> Organisation:
         if stdout:
             stdout.write("Loading the demo organisation (six months of history)…")
         org = import_workspace(build_demo_document(today=date.today()))  # noqa: DTZ011 - the demo ends last week, locally
+        demo_codes_apply(org)
         prepare_upcoming_syncs(org)
     with transaction.atomic():
         for user in User.objects.filter(memberships__org=org).distinct():
