@@ -28,6 +28,7 @@ def load_demo_organisation(*, stdout: Any = None) -> Organisation:
     """Load the demo organisation from its workspace document unless it is already there."""
     from workspace.demo import build_demo_document
     from workspace.demo.codes import demo_codes_apply
+    from workspace.demo.schedules import demo_schedules_create
     from workspace.importer import import_workspace
 
     org = Organisation.objects.filter(slug=DEMO_SLUG).first()
@@ -37,6 +38,7 @@ def load_demo_organisation(*, stdout: Any = None) -> Organisation:
         org = import_workspace(build_demo_document(today=date.today()))  # noqa: DTZ011 - the demo ends last week, locally
         demo_codes_apply(org)
         prepare_upcoming_syncs(org)
+    demo_schedules_create(org)  # also for a demo loaded before the schedules existed
     with transaction.atomic():
         for user in User.objects.filter(memberships__org=org).distinct():
             if not user.check_password(DEMO_PASSWORD):
