@@ -101,8 +101,8 @@ def demo_login_lines(org: Organisation) -> list[str]:
         lines.append(f"  {role:<20} {email:<{width}}  {'; '.join(runs.pop(email.lower(), []))}".rstrip())
     if runs:
         lines.append("The other teams' syncs are facilitated by:")
-        for email, what in sorted(runs.items()):
-            lines.append(f"  {roles[email]:<20} {email:<{width}}  {'; '.join(what)}")
+        for other, texts in sorted(runs.items()):
+            lines.append(f"  {roles[other]:<20} {other:<{width}}  {'; '.join(texts)}")
     return lines
 
 
