@@ -322,6 +322,8 @@ class ConflictSession(models.Model):
     held_at = models.DateTimeField(_("held at"))
     notes = models.TextField(_("notes"), blank=True)
     step = models.CharField(_("step reached"), max_length=16, blank=True)
+    # Recorded by the app for a day the PIVOT steps were worked in it (people may correct it).
+    automatic = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("conflict session")
