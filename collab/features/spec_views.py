@@ -181,7 +181,12 @@ def spec_session(request: OrgRequest, key: str) -> HttpResponse:
     if request.GET.get("part") == "form" and request.GET.get("phase") in SESSION_PHASE:
         if not context["may_edit"] or spec.aligned_at is not None:
             return HttpResponse(status=409)
-        return HttpResponse(_editor_fields(request, SpecEditor(request.GET["phase"], spec)))
+        return JsonResponse(
+            {
+                "form": _editor_fields(request, SpecEditor(request.GET["phase"], spec)),
+                "readiness": _readiness(request, spec),
+            }
+        )
     default_phase = PHASE_OF_SESSION.get(live.phase, "context") if live else "context"
     phase = request.POST.get("phase") or request.GET.get("phase") or default_phase
     phase = phase if phase in SESSION_PHASE else "context"
@@ -212,6 +217,13 @@ def spec_session(request: OrgRequest, key: str) -> HttpResponse:
 
 def _editor_fields(request: OrgRequest, editor: SpecEditor) -> str:
     return render_to_string("collab/features/includes/spec_editor.html", {"editor": editor}, request=request)
+
+
+def _readiness(request: OrgRequest, spec: Spec) -> str:
+    """The "Ready to align?" card, as it stands after the latest save."""
+    return render_to_string(
+        "collab/features/spec_session.html#readiness", spec_summary(spec), request=request
+    )
 
 
 def _autosave(request: OrgRequest, spec: Spec) -> tuple[Spec, SpecEditor, list[str], list[str]]:
@@ -248,6 +260,7 @@ def spec_session_autosave(request: OrgRequest, key: str) -> HttpResponse:
             "unsaved": unsaved,
             "version": spec.version,
             "form": _editor_fields(request, SpecEditor(editor.phase, spec)),
+            "readiness": _readiness(request, spec),
         }
     )
 

@@ -37,6 +37,7 @@ def test_autosave_writes_only_what_this_screen_changed(
     assert response.json()["saved"] is True
     assert response.json()["version"] == 2
     assert 'value="+2 pt conversion"' in response.json()["form"]
+    assert "Ready to align?" in response.json()["readiness"]
     # The tech lead's screen still shows version 1 and an empty impact: their save of another
     # field neither fails nor wipes the PM's impact.
     response = _autosave(client_for(tech_lead), spec, {**tl_screen, "business_driver_description": "Churn"})
@@ -49,6 +50,10 @@ def test_autosave_writes_only_what_this_screen_changed(
     )
     state = client_for(pm).get(reverse("collab:spec_session", args=[spec.feature.key]) + "?part=state")
     assert state.json() == {"live_phase": None, "version": 3, "aligned": False}
+    url = reverse("collab:spec_session", args=[spec.feature.key]) + "?part=form&phase=context"
+    fresh = client_for(pm).get(url).json()
+    assert 'value="+2 pt conversion"' in fresh["form"]
+    assert "Churn" in fresh["form"]
 
 
 def test_autosave_keeps_a_half_typed_row_and_says_what_it_could_not_save(

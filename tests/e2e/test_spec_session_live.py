@@ -87,6 +87,16 @@ def test_two_people_follow_each_other_and_typing_is_never_lost(
         "() => document.querySelector('#id_solution').value === 'A token proxy behind a feature flag'",
         timeout=2_000,
     )
+    # The PM's "Ready to align?" card follows the tech lead's chosen option.
+    gap = "Describe two or three architecture options"
+    assert gap in pm_page.locator(".readiness").inner_text()
+    tl_page.fill("#id_opt-0-title", "Token proxy")
+    tl_page.check("#id_opt-0-chosen")
+    _saved(tl_page)
+    pm_page.wait_for_function(
+        f"() => !document.querySelector('.readiness').textContent.includes('{gap}')", timeout=2_000
+    )
+    assert pm_page.is_checked("#id_opt-0-chosen")
     pm_page.screenshot(path=f"{SHOTS}/e2e_session_live_pm.png", full_page=True)
     tl_page.screenshot(path=f"{SHOTS}/e2e_session_live_tl.png", full_page=True)
 

@@ -103,6 +103,16 @@
       });
     }
 
+    // The "Ready to align?" card follows the saved spec.
+    function showReadiness(html) {
+      var card = root.querySelector(".readiness");
+      if (!card || !html) return;
+      var fresh = document.createElement("div");
+      fresh.innerHTML = html;
+      var replacement = fresh.querySelector(".readiness");
+      if (replacement) card.replaceWith(replacement);
+    }
+
     function save() {
       clearTimeout(timer);
       timer = null;
@@ -126,6 +136,7 @@
           version = String(data.version);
           root.dataset.version = version;
           if (data.form) merge(data.form);
+          if (data.readiness) showReadiness(data.readiness);
           if (data.errors && data.errors.length) show("failed", data.errors.join(" "));
           else if (Object.keys(dirty).length) show("pending");
           else show("saved");
@@ -229,13 +240,14 @@
           if (String(state.version) !== version && !inflight) {
             if (!form) { go(window.location.href); return; }
             var seen = String(state.version);
-            fetch(form.dataset.formUrl, { credentials: "same-origin" })
-              .then(function (response) { return response.ok ? response.text() : null; })
-              .then(function (html) {
-                if (html === null || inflight || leaving) return;
+            fetch(form.dataset.formUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+              .then(function (response) { return response.ok ? response.json() : null; })
+              .then(function (data) {
+                if (data === null || inflight || leaving) return;
                 version = seen;
                 root.dataset.version = seen;
-                merge(html);
+                merge(data.form);
+                showReadiness(data.readiness);
               });
           }
         })
