@@ -429,6 +429,8 @@ class SpecRevision(models.Model):
     class Kind(models.TextChoices):
         REWORK = "rework", _("Rework")
         CLARIFICATION = "clarification", _("Clarification")
+        # A version saved while framing (before alignment): shown in the history, never rework.
+        FRAMING = "framing", _("Framing")
 
     spec = models.ForeignKey(Spec, on_delete=models.CASCADE, related_name="revisions")
     at = models.DateTimeField(_("at"))

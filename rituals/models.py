@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from collab.models import Feature, Membership, Organisation, Team, week_validator
+from rituals.syncs.generated import generated_text
 
 
 class Ritual(models.TextChoices):
@@ -178,6 +179,10 @@ class SyncItem(models.Model):
     )
     # Where the agenda pre-fill took it from (e.g. "obstacle:12"), so re-preparing adds no duplicate.
     source = models.CharField(max_length=64, blank=True)
+    # A title the app wrote: its code and parameters (rituals/syncs/generated.py), shown in the
+    # reader's language; `title` keeps the English text. Empty for what people typed.
+    title_code = models.CharField(max_length=40, blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -188,6 +193,11 @@ class SyncItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def label(self) -> str:
+        """The title in the reader's language."""
+        return generated_text(self.title_code, self.title_params, self.title)
+
 
 class Decision(models.Model):
     sync = models.ForeignKey(Sync, on_delete=models.CASCADE, related_name="decisions")
@@ -197,6 +207,9 @@ class Decision(models.Model):
         Feature, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
     )
     author = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # A decision the app wrote (from a conflict or an escalation): code and parameters, as on items.
+    text_code = models.CharField(max_length=40, blank=True)
+    text_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,6 +219,11 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def label(self) -> str:
+        """The decision in the reader's language."""
+        return generated_text(self.text_code, self.text_params, self.text)
 
 
 class ActionItem(models.Model):
@@ -310,6 +328,8 @@ class ConflictSession(models.Model):
     held_at = models.DateTimeField(_("held at"))
     notes = models.TextField(_("notes"), blank=True)
     step = models.CharField(_("step reached"), max_length=16, blank=True)
+    # Recorded by the app for a day the PIVOT steps were worked in it (people may correct it).
+    automatic = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("conflict session")

@@ -18,6 +18,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -29,18 +30,30 @@ class Stack:
     host: str = "127.0.0.1"
     port: int = 8000
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Where the children's output goes (one file each, e.g. .data/logs/worker.log) so the terminal
+    # stays quiet; None prints it in the terminal.
+    log_dir: Path | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def log_path(self, name: str) -> Path | None:
+        return self.log_dir / f"{name}.log" if self.log_dir is not None else None
+
     def _spawn(self, name: str, args: list[str], quiet: bool) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        out = subprocess.DEVNULL if quiet else None
+        path = self.log_path(name)
+        out: Any = subprocess.DEVNULL if quiet else None
+        if path is not None and not quiet:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            out = path.open("ab")
         # Own process group per child, so stopping it also stops its pool processes.
         self.procs[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, *args], env=env, start_new_session=True, stdout=out, stderr=out
         )
+        if hasattr(out, "close"):
+            out.close()  # the child holds its own copy
 
     def start_worker(self, *, quiet: bool = False) -> None:
         self._spawn(

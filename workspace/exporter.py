@@ -243,6 +243,7 @@ class _Exporter:
             (
                 {**row, "feature_id": spec_feature[row["spec_id"]]}
                 for row in SpecRevision.objects.filter(spec__feature__org=org)
+                .exclude(kind=SpecRevision.Kind.FRAMING)  # the format carries revisions after alignment
                 .order_by("id")
                 .values("spec_id", "at", "by_id", "kind", "fields", "reason")
             ),

@@ -278,6 +278,46 @@ class SpecEditor:
             values[name] = normalise(name, formset.rows())  # type: ignore[attr-defined]
         return values
 
+    @property
+    def seen(self) -> dict[str, Any] | None:
+        """The values this editor showed (its signed base), or None when it cannot be trusted."""
+        if "version" in self.meta.errors:
+            return None
+        return self.base
+
+    def savable(self) -> tuple[dict[str, Any], list[str], list[str]]:
+        """After `is_valid()`, what can be saved as you type: (values by spec field, the error
+        messages of what cannot, the form-name prefixes of what cannot). A half-filled row is saved
+        as typed (finishing it is checked when the spec is aligned); a value past its limit or two
+        chosen options are not saved and stay in the browser."""
+        values: dict[str, Any] = {}
+        errors: list[str] = []
+        unsaved: list[str] = []
+        if self.phase == "invest":
+            return (self.fields(), [], []) if self.form.is_valid() else ({}, self._messages(self.form), [""])
+        for name in PHASE_FIELDS[self.phase]:
+            if name in self.form.fields:
+                if name in self.form.errors:
+                    errors += [f"{self.form.fields[name].label}: {e}" for e in self.form.errors[name]]
+                    unsaved.append(self.form.add_prefix(name))
+                else:
+                    values[name] = self.form.cleaned_data.get(name, "")
+        for name, formset in self.formsets.items():
+            row_only = all(
+                field in form.required_when_filled for form in formset.forms for field in form.errors
+            )
+            if formset.non_form_errors() or not row_only:
+                errors += [str(e) for e in formset.non_form_errors()]
+                errors += [e for form in formset.forms for e in self._messages(form)]
+                unsaved.append(f"{formset.prefix}-")
+            else:
+                values[name] = normalise(name, formset.rows())  # type: ignore[attr-defined]
+        return values, errors, unsaved
+
+    @staticmethod
+    def _messages(form: forms.Form) -> list[str]:
+        return [str(e) for errors in form.errors.values() for e in errors]
+
     def add_errors(self, errors: dict[str, list[str]] | list[str]) -> None:
         if isinstance(errors, list):
             self.form.add_error(None, errors)

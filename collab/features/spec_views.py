@@ -9,8 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from collab.features.specs import (
     TARGET_SESSIONS,
     SpecConflict,
     spec_alignment_gaps,
+    spec_autosave,
     spec_for_feature,
     spec_save,
     spec_session_record,
@@ -149,6 +151,7 @@ def _session_context(request: OrgRequest, feature: Feature, spec: Spec) -> dict[
         "feature": feature,
         "spec": spec,
         "live": live,
+        "live_phase": PHASE_OF_SESSION.get(live.phase) if live else None,
         "sessions": sessions,
         "session_number": len(sessions) + 1,
         "target_sessions": TARGET_SESSIONS,
@@ -167,16 +170,40 @@ def spec_session(request: OrgRequest, key: str) -> HttpResponse:
     live = context["live"]
     if request.htmx and request.GET.get("part") == "status":
         return render(request, "collab/features/spec_session.html#session-status", context)
+    if request.GET.get("part") == "state":  # polled every second by the session page's script
+        return JsonResponse(
+            {
+                "live_phase": PHASE_OF_SESSION.get(live.phase) if live else None,
+                "version": spec.version,
+                "aligned": spec.aligned_at is not None,
+            }
+        )
+    if request.GET.get("part") == "form" and request.GET.get("phase") in SESSION_PHASE:
+        if not context["may_edit"] or spec.aligned_at is not None:
+            return HttpResponse(status=409)
+        return JsonResponse(
+            {
+                "form": _editor_fields(request, SpecEditor(request.GET["phase"], spec)),
+                "readiness": _readiness(request, spec),
+            }
+        )
     default_phase = PHASE_OF_SESSION.get(live.phase, "context") if live else "context"
     phase = request.POST.get("phase") or request.GET.get("phase") or default_phase
     phase = phase if phase in SESSION_PHASE else "context"
     editor, conflict = None, None
     if context["may_edit"] and spec.aligned_at is None:
-        editor = SpecEditor(phase, spec, request.POST if request.method == "POST" else None)
-        if request.method == "POST" and editor.is_valid():
-            saved, editor, conflict = _save(request, spec, editor)
-            if saved:
+        editor = SpecEditor(phase, spec)
+        if request.method == "POST":
+            # Both people edit at once in a session: each save writes only the fields it changed.
+            try:
+                spec, editor, errors, _unsaved = _autosave(request, spec)
+            except ValidationError as exc:
+                editor, errors = SpecEditor(phase, spec, request.POST), exc.messages
+                editor.is_valid()
+            if not errors:
+                messages.success(request, _("Spec saved."))
                 return redirect(reverse("collab:spec_session", args=[feature.key]) + f"?phase={phase}")
+            context["spec"] = spec
     elif request.method == "POST":
         require_editor(request, feature.team_id)
         messages.info(request, _("This spec is aligned: changes are now revisions."))
@@ -186,6 +213,56 @@ def spec_session(request: OrgRequest, key: str) -> HttpResponse:
         initial={"attendees": _default_attendees(feature, me(request))},
     )
     return _session_page(request, context, editor=editor, conflict=conflict, phase=phase, end_form=end_form)
+
+
+def _editor_fields(request: OrgRequest, editor: SpecEditor) -> str:
+    return render_to_string("collab/features/includes/spec_editor.html", {"editor": editor}, request=request)
+
+
+def _readiness(request: OrgRequest, spec: Spec) -> str:
+    """The "Ready to align?" card, as it stands after the latest save."""
+    return render_to_string(
+        "collab/features/spec_session.html#readiness", spec_summary(spec), request=request
+    )
+
+
+def _autosave(request: OrgRequest, spec: Spec) -> tuple[Spec, SpecEditor, list[str], list[str]]:
+    """Save what the phase form posted as you type: (spec, editor read, messages, unsaved prefixes)."""
+    phase = request.POST.get("phase", "")
+    phase = phase if phase in SESSION_PHASE else "context"
+    editor = SpecEditor(phase, spec, request.POST)
+    editor.is_valid()
+    fields, errors, unsaved = editor.savable()
+    spec = spec_autosave(spec=spec, fields=fields, seen=editor.seen, by=me(request))
+    return spec, editor, errors, unsaved
+
+
+@login_required
+@require_POST
+def spec_session_autosave(request: OrgRequest, key: str) -> HttpResponse:
+    """Save as you type (the session page's script posts the phase form here, debounced): JSON
+    with the new version and the phase's fields as now stored, so the page keeps in step."""
+    feature = get_feature(request, key)
+    require_editor(request, feature.team_id)
+    spec = spec_for_feature(feature=feature)
+    if spec.aligned_at is not None:
+        return JsonResponse(
+            {"saved": False, "errors": [_("This spec is aligned: changes are now revisions.")]}, status=409
+        )
+    try:
+        spec, editor, errors, unsaved = _autosave(request, spec)
+    except ValidationError as exc:
+        return JsonResponse({"saved": False, "errors": exc.messages, "unsaved": [""]}, status=400)
+    return JsonResponse(
+        {
+            "saved": True,
+            "errors": errors,
+            "unsaved": unsaved,
+            "version": spec.version,
+            "form": _editor_fields(request, SpecEditor(editor.phase, spec)),
+            "readiness": _readiness(request, spec),
+        }
+    )
 
 
 def _session_page(
@@ -239,7 +316,33 @@ def spec_session_phase(request: OrgRequest, key: str) -> HttpResponse:
     feature = get_feature(request, key)
     require_editor(request, feature.team_id)
     spec = spec_for_feature(feature=feature)
-    phase = request.POST.get("phase", "")
+    phase = request.POST.get("next_phase") or request.POST.get("phase", "")
+    if "version" in request.POST and spec.aligned_at is None:
+        # The phase form came along: what was typed is saved before moving on, never dropped.
+        try:
+            spec, editor, errors, _unsaved = _autosave(request, spec)
+        except ValidationError as exc:
+            editor, errors = (
+                SpecEditor(request.POST.get("phase", "context"), spec, request.POST),
+                exc.messages,
+            )
+            editor.is_valid()
+        if errors:
+            messages.error(request, _("Fix what is marked before moving on: nothing you typed was lost."))
+            context = _session_context(request, feature, spec)
+            end_form = SessionEndForm(
+                people=_people(feature, me(request)),
+                initial={"attendees": _default_attendees(feature, me(request))},
+            )
+            return _session_page(
+                request,
+                context,
+                editor=editor,
+                conflict=None,
+                phase=editor.phase,
+                end_form=end_form,
+                status=400,
+            )
     try:
         live_session.live_session_phase(spec=spec, phase=SESSION_PHASE.get(phase, phase))
     except ValidationError as exc:
@@ -358,6 +461,11 @@ def spec_history(request: OrgRequest, key: str) -> HttpResponse:
             "spec": spec,
             "revisions": revisions,
             "rework_count": sum(1 for r, _d in revisions if r.kind == SpecRevision.Kind.REWORK),
+            # The newest framing version of an aligned spec: the history marks the alignment above it.
+            "aligned_before": next(
+                (r.pk for r, _d in revisions if r.kind == SpecRevision.Kind.FRAMING and spec.aligned_at),
+                None,
+            ),
             "reworked": selectors.spec_is_reworked(spec=spec),
         },
     )

@@ -136,7 +136,7 @@ def spec_update(
     expected_version: int | None = None,
     base: dict[str, Any] | None = None,
 ) -> Spec:
-    """Save spec fields before alignment (framing: no revision is recorded). `fields` maps field
+    """Save spec fields before alignment (a framing version in the history). `fields` maps field
     names of SPEC_FIELDS to new values; `base` is what the editor saw, to show a conflict."""
     if spec.aligned_at is not None:
         raise ValidationError(_("This spec is aligned: changes are recorded as revisions."))
@@ -144,7 +144,69 @@ def spec_update(
     _check_values(changes)
     if not changes:  # what was submitted is what is stored: nothing to write, nothing lost
         return spec
-    return _write(spec, changes, by=by, expected_version=expected_version, base=base)
+    _write(spec, changes, by=by, expected_version=expected_version, base=base)
+    _record_framing(spec, changes, by=by)
+    return spec
+
+
+def spec_autosave(*, spec: Spec, fields: dict[str, Any], seen: dict[str, Any] | None, by: Membership) -> Spec:
+    """Save as you type while framing: only the fields this editor changed since it last showed
+    `seen` are written, onto the current version, so two people typing in different fields never
+    overwrite each other (when both changed one field, the later save wins)."""
+    changed = {
+        name: value
+        for name, value in fields.items()
+        if seen is None or name not in seen or normalise(name, value) != normalise(name, seen.get(name))
+    }
+    current = Spec.objects.get(pk=spec.pk)
+    for _attempt in range(3):
+        if not changed:
+            return current
+        try:
+            return spec_update(spec=current, fields=changed, by=by, expected_version=current.version)
+        except SpecConflict as conflict:  # someone saved between the read and the write: once more
+            current = conflict.spec
+    raise ValidationError(_("Someone else is saving this spec at the same moment; try again."))
+
+
+FRAMING_COALESCE = timedelta(minutes=10)
+
+
+def _record_framing(spec: Spec, changes: dict[str, dict[str, Any]], *, by: Membership) -> None:
+    """Keep the framing versions in the history: one revision of kind framing per person and
+    stretch of editing (saves as you type within ten minutes of the last one are merged into it)."""
+    last = SpecRevision.objects.filter(spec=spec).order_by("-at", "-id").first()
+    if (
+        last is not None
+        and last.kind == SpecRevision.Kind.FRAMING
+        and last.by_id == by.pk
+        and spec.updated_at - last.at <= FRAMING_COALESCE
+    ):
+        merged = dict(last.changes)
+        for name, change in changes.items():
+            old = merged[name]["old"] if name in merged else change["old"]
+            if normalise(name, old) == change["new"]:
+                merged.pop(name, None)  # typed and then undone: no change in this version
+            else:
+                merged[name] = {"old": old, "new": change["new"]}
+        merged = {name: merged[name] for name in SPEC_FIELDS if name in merged}
+        if not merged:
+            last.delete()
+            return
+        last.changes, last.fields, last.diff = merged, list(merged), stored_diff(merged)
+        last.at, last.version = spec.updated_at, spec.version
+        last.save(update_fields=["changes", "fields", "diff", "at", "version"])
+        return
+    SpecRevision.objects.create(
+        spec=spec,
+        at=spec.updated_at,
+        by=by,
+        kind=SpecRevision.Kind.FRAMING,
+        fields=list(changes),
+        changes=changes,
+        diff=stored_diff(changes),
+        version=spec.version,
+    )
 
 
 @transaction.atomic

@@ -21,6 +21,9 @@ urlpatterns = [
     path("features/<str:key>/session/", spec_views.spec_session, name="spec_session"),
     path("features/<str:key>/session/start/", spec_views.spec_session_start, name="spec_session_start"),
     path("features/<str:key>/session/phase/", spec_views.spec_session_phase, name="spec_session_phase"),
+    path(
+        "features/<str:key>/session/autosave/", spec_views.spec_session_autosave, name="spec_session_autosave"
+    ),
     path("features/<str:key>/session/end/", spec_views.spec_session_end, name="spec_session_end"),
     path("features/<str:key>/sessions/new/", spec_views.spec_session_record_view, name="spec_session_record"),
     path("okrs/", settings_views.okr_list, name="okr_list"),

@@ -237,7 +237,10 @@ def feature_detail(request: OrgRequest, key: str) -> HttpResponse:
         "session_count": len(sessions),
         "target_sessions": TARGET_SESSIONS,
         "revisions": revisions,
-        "revision_count": spec.revisions.count() if len(revisions) == 5 else len(revisions),
+        # Revisions since alignment (the framing versions are in the history, not in this count).
+        "revision_count": spec.revisions.exclude(kind="framing").count()
+        if len(revisions) == 5
+        else sum(1 for r, _labels in revisions if r.kind != "framing"),
         "reviews": list(feature.acceptance_reviews.all()),
         "deployments": deployments,
         "deployment_count": deployment_count,

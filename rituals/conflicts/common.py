@@ -4,6 +4,7 @@ and the after-commit announcement that records changed."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import models
 from django.db.models import F, IntegerField, Max, Q
@@ -12,6 +13,7 @@ from django.db.models.functions import Cast, Substr
 from collab.models import Membership, Organisation, Role
 from collab.signals import records_changed_later
 from rituals.models import Decision, Sync, SyncItem
+from rituals.syncs.generated import generated_english
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +51,21 @@ def refresh_team_metrics_later(*, team_id: int | None, org_id: int | None = None
     records_changed_later(sender=Organisation, org_id=org_id, team_id=team_id)
 
 
-def settle_sync_items(*, origin: SyncItem | None, source: str, text: str, author: Membership | None) -> int:
+def settle_sync_items(
+    *,
+    origin: SyncItem | None,
+    source: str,
+    code: str,
+    params: dict[str, Any],
+    author: Membership | None,
+) -> int:
     """Close the loop in the syncs: the item a conflict or an escalation came from, and every item
     the agenda pre-filled from it (`source`, e.g. "conflict:12") or carried from the origin, get the
     decision in their section and are marked done, so nothing carries it over again. Syncs already
-    closed keep their minutes (but for the origin's own sync); there the item is only marked done. Returns how many items were settled."""
+    closed keep their minutes (but for the origin's own sync); there the item is only marked done.
+    The decision is stored as `code` and `params` (rituals/syncs/generated.py), so each reader sees
+    it in their language. Returns how many items were settled."""
+    text = generated_english(code, params)
     lookup = Q(source=source)
     if origin is not None:
         lookup |= Q(pk=origin.pk) | Q(source=f"carried:{origin.pk}")
@@ -69,6 +81,8 @@ def settle_sync_items(*, origin: SyncItem | None, source: str, text: str, author
                 sync_id=item.sync_id,
                 section_id=item.section_id,
                 text=text,
+                text_code=code,
+                text_params=params,
                 feature_id=item.feature_id,
                 author=author,
             )

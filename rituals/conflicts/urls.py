@@ -9,6 +9,16 @@ urlpatterns = [
     path("conflicts/new/", conflicts.conflict_create, name="conflict_create"),
     path("conflicts/<int:pk>/", conflicts.conflict_detail, name="conflict_detail"),
     path("conflicts/<int:pk>/sessions/", conflicts.conflict_session_create, name="conflict_session_create"),
+    path(
+        "conflicts/<int:pk>/sessions/<int:session_id>/",
+        conflicts.conflict_session_edit,
+        name="conflict_session_edit",
+    ),
+    path(
+        "conflicts/<int:pk>/sessions/<int:session_id>/delete/",
+        conflicts.conflict_session_delete,
+        name="conflict_session_delete",
+    ),
     path("conflicts/<int:pk>/resolve/", conflicts.conflict_resolve, name="conflict_resolve"),
     path("conflicts/<int:pk>/reopen/", conflicts.conflict_reopen, name="conflict_reopen"),
     path("conflicts/<int:pk>/escalate/", conflicts.conflict_escalate, name="conflict_escalate"),

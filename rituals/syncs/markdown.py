@@ -66,7 +66,7 @@ def summary_markdown(summary: SyncSummary) -> str:
         out.append(_("No decision recorded."))
     for s, d in decisions:
         feature = f" ({d.feature.key})" if d.feature else ""
-        out.append(f"- **{_line(tr(s.section.title))}** — {_line(d.text)}{feature}")
+        out.append(f"- **{_line(tr(s.section.title))}** — {_line(d.label)}{feature}")
 
     out += ["", "## " + _("Action items"), ""]
     if not summary.action_items:
@@ -86,7 +86,7 @@ def summary_markdown(summary: SyncSummary) -> str:
 
     if summary.unfinished:
         out += ["", "## " + _("Carried over to the next sync"), ""]
-        out += [f"- {_line(i.title)}" for i in summary.unfinished]
+        out += [f"- {_line(i.label)}" for i in summary.unfinished]
 
     out += ["", "## " + _("Team pulse"), ""]
     if summary.pulse_mean is None:

@@ -177,13 +177,35 @@ def test_spec_align_needs_an_aligned_session_of_this_spec(spec: Spec, pm: Any) -
 # --- Edits before alignment and concurrency ----------------------------------------------------------
 
 
-def test_update_bumps_version_without_revision(spec: Spec, pm: Any) -> None:
+def test_update_bumps_version_and_records_a_framing_version(spec: Spec, pm: Any, tech_lead: Any) -> None:
     spec_update(spec=spec, fields={"user_journey": "Pay in one tap"}, by=pm, expected_version=1)
     spec.refresh_from_db()
     assert spec.version == 2
     assert spec.user_journey == "Pay in one tap"
     assert spec.updated_by == pm
-    assert not spec.revisions.exists()
+    (framing,) = spec.revisions.all()
+    assert (framing.kind, framing.by, framing.version) == ("framing", pm, 2)
+    assert framing.changes == {"user_journey": {"old": "", "new": "Pay in one tap"}}
+    # Saving as you type: the same person's next saves within minutes extend that version…
+    spec_update(spec=spec, fields={"user_journey": "Pay in one tap, twice"}, by=pm)
+    spec_update(spec=spec, fields={"solution": "A token"}, by=pm)
+    (framing,) = spec.revisions.all()
+    assert framing.version == 4
+    assert framing.changes["user_journey"] == {"old": "", "new": "Pay in one tap, twice"}
+    assert framing.fields == ["user_journey", "solution"]
+    # …another person's save is a version of its own; none of them counts as rework.
+    spec_update(spec=spec, fields={"solution": "A token proxy"}, by=tech_lead)
+    assert [r.by for r in spec.revisions.order_by("id")] == [pm, tech_lead]
+    assert not spec.revisions.filter(kind="rework").exists()
+
+
+def test_framing_versions_are_not_exported(spec: Spec, pm: Any) -> None:
+    from workspace.exporter import export_workspace
+
+    spec_update(spec=spec, fields={"user_journey": "Pay in one tap"}, by=pm)
+    document = export_workspace(spec.feature.org)
+    (feature,) = [f for f in document["features"] if f["key"] == spec.feature.key]
+    assert feature.get("revisions", []) == []
 
 
 def test_stale_save_refused_and_nothing_overwritten(spec: Spec, pm: Any, tech_lead: Any) -> None:

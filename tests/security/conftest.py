@@ -37,6 +37,7 @@ from tests.factories import (
 from tests.productops.factories import ExperimentFactory, FeedbackItemFactory
 from tests.rituals.factories import (
     ConflictFactory,
+    ConflictSessionFactory,
     EscalationFactory,
     ObstacleFactory,
     OneOnOneFactory,
@@ -102,6 +103,7 @@ class World:
     template: rituals.RitualTemplate
     schedule: rituals.SyncSchedule
     conflict: rituals.Conflict
+    conflict_session: rituals.ConflictSession
     escalation: rituals.Escalation
     obstacle: rituals.Obstacle
     one_on_one: rituals.OneOnOne
@@ -165,7 +167,8 @@ def build_world(tag: str) -> World:
         action=sync_services.action_item_add(sync=sync, section=section, title="Call", owner=member),
         template=template,
         schedule=schedule,
-        conflict=ConflictFactory(team=team, key=f"{tag}-C1"),
+        conflict=(conflict := ConflictFactory(team=team, key=f"{tag}-C1")),
+        conflict_session=ConflictSessionFactory(conflict=conflict),
         escalation=EscalationFactory(org=org, key=f"{tag}-E1"),
         obstacle=ObstacleFactory(team=team, key=f"{tag}-OB1"),
         one_on_one=OneOnOneFactory(org=org, leader=leader, pm=MembershipFactory(org=org, role="pm")),
@@ -223,6 +226,7 @@ FILL_RULES: dict[tuple[str, str], Any] = {
     ("rituals/schedules/", "pk"): lambda w: w.schedule.pk,
     ("conflicts/", "pk"): lambda w: w.conflict.pk,
     ("conflicts/", "step"): lambda w: "identify",
+    ("conflicts/", "session_id"): lambda w: w.conflict_session.pk,
     ("escalations/", "pk"): lambda w: w.escalation.pk,
     ("obstacles/", "pk"): lambda w: w.obstacle.pk,
     ("one-on-ones/", "pk"): lambda w: w.one_on_one.pk,

@@ -152,9 +152,8 @@ class SyncBuilder:
                 items.append(
                     {
                         "section": "delivery",
-                        "title": f"Planned this week: {plan.title}",
+                        "title": f"Planned this week, not delivered yet: {plan.title}",
                         "feature": plan.key,
-                        "notes": "Not delivered yet.",
                     }
                 )
         if not any(item["section"] == "delivery" for item in items):

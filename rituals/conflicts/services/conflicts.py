@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -165,6 +166,85 @@ def conflict_session_record(
     return session
 
 
+def conflict_value_missing(options: list[dict[str, Any]]) -> list[str]:
+    """What the Value step still lacks, in words to act on (empty when it is complete)."""
+    if not options:
+        return [
+            _(
+                "Nothing to save yet: list the alternatives on the table (two or three), each with its "
+                "quantified impact."
+            )
+        ]
+    missing = []
+    if len(options) < MIN_OPTIONS:
+        missing.append(_("Add a second alternative: PIVOT weighs two or three."))
+    for option in options:
+        if not option.get("impact"):
+            missing.append(
+                _("Give the quantified impact of “%(title)s” (weeks, €, incidents, velocity…).")
+                % {"title": option.get("title", "")}
+            )
+    return missing
+
+
+def _local_day(conflict: Conflict, moment: datetime) -> tuple[datetime, datetime]:
+    try:
+        tz = ZoneInfo(conflict.org.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    start = datetime.combine(moment.astimezone(tz).date(), time(0), tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+@transaction.atomic
+def conflict_work_record(*, conflict: Conflict, step: str, now: datetime | None = None) -> ConflictSession:
+    """Working a PIVOT step in the app is a working session: the day's session (in the
+    organisation's time zone) is recorded automatically if there is none yet, and it notes the
+    furthest step worked that day. People correct it like any session (change or remove it)."""
+    if step not in STEPS:
+        raise ValidationError({"step": _("Choose the PIVOT step the session reached.")})
+    now = now or timezone.now()
+    Conflict.objects.select_for_update().filter(pk=conflict.pk).first()  # one session a day, even racing
+    start, end = _local_day(conflict, now)
+    session = conflict.sessions.filter(held_at__gte=start, held_at__lt=end).order_by("held_at", "id").first()
+    if session is None:
+        return ConflictSession.objects.create(conflict=conflict, held_at=now, step=step, automatic=True)
+    order = list(STEPS)
+    if session.step not in order or order.index(step) > order.index(session.step):
+        session.step = step
+        session.save(update_fields=["step"])
+    return session
+
+
+@transaction.atomic
+def conflict_session_update(
+    *, session: ConflictSession, held_at: datetime, step: str, notes: str = ""
+) -> ConflictSession:
+    """Correct a working session (one recorded automatically becomes one recorded by people)."""
+    conflict = session.conflict
+    if step and step not in STEPS:
+        raise ValidationError({"step": _("Choose the PIVOT step the session reached.")})
+    if held_at < conflict.opened_at:
+        raise ValidationError(
+            {"held_at": _("A working session can't be held before the conflict was opened.")}
+        )
+    if held_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"held_at": _("Record sessions that took place, not planned ones.")})
+    session.held_at, session.step, session.notes, session.automatic = held_at, step, notes.strip(), False
+    session.save(update_fields=["held_at", "step", "notes", "automatic"])
+    if conflict.resolved_at is not None:
+        refresh_team_metrics_later(team_id=conflict.team_id)
+    return session
+
+
+@transaction.atomic
+def conflict_session_delete(*, session: ConflictSession) -> None:
+    conflict = session.conflict
+    session.delete()
+    if conflict.resolved_at is not None:
+        refresh_team_metrics_later(team_id=conflict.team_id)
+
+
 def conflict_resolution_missing(*, conflict: Conflict, session_count: int) -> list[str]:
     """What still stands between the conflict and its resolution, in words for the form."""
     missing = []
@@ -200,8 +280,8 @@ def conflict_resolve(
     settle_sync_items(
         origin=conflict.origin_item,
         source=f"conflict:{conflict.pk}",
-        text=_("%(key)s (conflict) resolved: %(resolution)s")
-        % {"key": conflict.key, "resolution": conflict.resolution},
+        code="conflict_resolved",
+        params={"key": conflict.key, "resolution": conflict.resolution},
         author=by,
     )
     refresh_team_metrics_later(team_id=conflict.team_id)

@@ -146,8 +146,8 @@ def escalation_decide(
     settle_sync_items(
         origin=escalation.sync_item,
         source=f"escalation:{escalation.pk}",
-        text=_("%(key)s (escalation, level %(level)s) decided by %(who)s: %(decision)s")
-        % {
+        code="escalation_decided",
+        params={
             "key": escalation.key,
             "level": escalation.level,
             "who": by.user.get_full_name(),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -43,7 +44,7 @@ from rituals.conflicts.views._common import (
     sync_item_from_query,
     team_filter,
 )
-from rituals.models import Conflict, ConflictCategory
+from rituals.models import Conflict, ConflictCategory, ConflictSession
 
 STEP_CODES = list(services.STEPS)
 
@@ -86,7 +87,7 @@ def conflict_create(request: OrgRequest) -> HttpResponse:
         return forbidden(request)
     initial: dict[str, Any] = {}
     if item is not None:
-        initial = {"title": item.title, "facts": item.notes, "team": item.sync.team_id}
+        initial = {"title": item.label, "facts": item.notes, "team": item.sync.team_id}
     form = ConflictCreateForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,12 +218,22 @@ def conflict_step(request: OrgRequest, pk: int, step: str) -> HttpResponse:
         if not may(request, Cap.CONTRIBUTE):
             return forbidden(request)
         form = _step_form(step, conflict, request.POST)
-        if form.is_valid():
+        if form.is_valid() and step == "value" and not form.options():
+            form.add_error(None, services.conflict_value_missing([]))  # an empty step is not "saved"
+        elif form.is_valid():
             try:
                 _save_step(step, conflict, form)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
+                # Working the steps here is a working session: today's is recorded automatically.
+                services.conflict_work_record(conflict=conflict, step=step)
+                missing = services.conflict_value_missing(form.options()) if step == "value" else []
+                if missing:
+                    messages.warning(
+                        request, _("Saved. Still missing: %(what)s") % {"what": " ".join(missing)}
+                    )
+                    return redirect("rituals:conflict_step", pk=conflict.pk, step=step)
                 messages.success(request, _("Saved."))
                 following = STEP_CODES.index(step) + 1
                 if "stay" in request.POST or following >= len(STEP_CODES):
@@ -266,6 +277,49 @@ def conflict_session_create(request: OrgRequest, pk: int) -> HttpResponse:
             return redirect(reverse("rituals:conflict_detail", args=[conflict.pk]) + "#sessions")
     context = _detail_context(request, conflict, session_form=form)
     return render(request, "rituals/conflicts/conflict_detail.html", context, status=400)
+
+
+def _get_session(request: OrgRequest, pk: int, session_id: int) -> ConflictSession:
+    conflict = _get_conflict(request, pk)
+    return get_object_or_404(conflict.sessions.select_related("conflict__org"), pk=session_id)
+
+
+@login_required
+@org_required
+@require_http_methods(["GET", "POST"])
+def conflict_session_edit(request: OrgRequest, pk: int, session_id: int) -> HttpResponse:
+    """Correct a working session, e.g. one the app recorded for a day the steps were worked."""
+    session = _get_session(request, pk, session_id)
+    if not may(request, Cap.CONTRIBUTE):
+        return forbidden(request)
+    initial = {"held_at": timezone.localtime(session.held_at), "step": session.step, "notes": session.notes}
+    form = SessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conflict_session_update(session=session, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Working session corrected."))
+            return redirect(reverse("rituals:conflict_detail", args=[pk]) + "#sessions")
+    return render(
+        request,
+        "rituals/conflicts/session_form.html",
+        {"conflict": session.conflict, "session": session, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@org_required
+@require_POST
+def conflict_session_delete(request: OrgRequest, pk: int, session_id: int) -> HttpResponse:
+    session = _get_session(request, pk, session_id)
+    if not may(request, Cap.CONTRIBUTE):
+        return forbidden(request)
+    services.conflict_session_delete(session=session)
+    messages.success(request, _("Working session removed."))
+    return redirect(reverse("rituals:conflict_detail", args=[pk]) + "#sessions")
 
 
 @login_required

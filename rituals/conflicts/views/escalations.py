@@ -156,7 +156,7 @@ def escalation_create(request: OrgRequest) -> HttpResponse:
         raise Http404
     if not may(request, Cap.CONTRIBUTE):
         return forbidden(request)
-    form = EscalationFromItemForm(request.POST or None, initial={"title": item.title, "context": item.notes})
+    form = EscalationFromItemForm(request.POST or None, initial={"title": item.label, "context": item.notes})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

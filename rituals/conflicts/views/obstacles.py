@@ -71,7 +71,7 @@ def obstacle_create(request: OrgRequest) -> HttpResponse:
         return forbidden(request)
     initial: dict[str, Any] = {"owner": request.membership}
     if item is not None:
-        initial.update({"title": item.title, "description": item.notes, "team": item.sync.team_id})
+        initial.update({"title": item.label, "description": item.notes, "team": item.sync.team_id})
     form = ObstacleForm(request.POST or None, org=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         sync: Sync | None = item.sync if item is not None else None

@@ -319,6 +319,8 @@ def carry_over(*, source: Sync, target: Sync) -> int:
             sync=target,
             section=by_code.get(item.section.code, first),
             title=item.title,
+            title_code=item.title_code,
+            title_params=item.title_params,
             notes=item.notes,
             feature_id=item.feature_id,
             author_id=item.author_id,

@@ -16,7 +16,7 @@ from collab.mail import task_after_commit
 from collab.models import Membership
 from collab.signals import records_changed_later
 from rituals.leadership.reviews import review_record
-from rituals.models import Pulse, Sync, SyncSection
+from rituals.models import Pulse, Sync, SyncSchedule, SyncSection
 from rituals.signals import send_after_commit, sync_closed
 from rituals.syncs import defaults
 from rituals.syncs.markdown import summary_markdown
@@ -51,9 +51,15 @@ def sync_close(*, sync: Sync, note: str = "", now: datetime | None = None, send_
     following = next_open_sync(sync)
     if following is not None:
         carry_over(source=sync, target=following)
-    if sync.schedule is not None:
-        # Creating the next occurrence prepares it, which carries this sync's leftovers over.
-        schedule_ensure_next_sync(schedule=sync.schedule, now=now)
+    schedule = sync.schedule or (
+        SyncSchedule.objects.filter(team_id=sync.team_id, ritual=sync.ritual, active=True).first()
+        if sync.team_id is not None
+        else None
+    )
+    if schedule is not None and schedule.active:
+        # There is always a next sync in a series: the one already planned (which joins the
+        # series), or the next occurrence, created and prepared, which carries the leftovers over.
+        schedule_ensure_next_sync(schedule=schedule, now=now)
 
     if send_summary:
         sync_id = sync.pk

@@ -147,13 +147,24 @@ def _default_facilitator(schedule: SyncSchedule) -> Membership | None:
 
 @transaction.atomic
 def schedule_ensure_next_sync(*, schedule: SyncSchedule, now: datetime | None = None) -> Sync | None:
-    """The schedule's next sync: the one not yet closed, or a new one at the next occurrence."""
+    """The schedule's next sync: the one not yet closed, or the team's next sync of the ritual
+    planned by hand (it joins the series), or a new one at the next occurrence."""
     if not schedule.active:
         return None
     SyncSchedule.objects.select_for_update().filter(pk=schedule.pk).first()
     pending = schedule.syncs.exclude(status=Sync.Status.CLOSED).order_by("scheduled_at").first()
     if pending is not None:
         return pending
+    unscheduled = (
+        Sync.objects.filter(team=schedule.team, ritual=schedule.ritual, schedule__isnull=True)
+        .exclude(status=Sync.Status.CLOSED)
+        .order_by("scheduled_at", "id")
+        .first()
+    )
+    if unscheduled is not None:
+        unscheduled.schedule = schedule
+        unscheduled.save(update_fields=["schedule"])
+        return unscheduled
     facilitator = _default_facilitator(schedule)
     if facilitator is None:
         return None

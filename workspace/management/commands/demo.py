@@ -11,8 +11,10 @@ import signal
 import sys
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -27,6 +29,8 @@ DEMO_SLUG = "acme"
 def load_demo_organisation(*, stdout: Any = None) -> Organisation:
     """Load the demo organisation from its workspace document unless it is already there."""
     from workspace.demo import build_demo_document
+    from workspace.demo.codes import demo_codes_apply
+    from workspace.demo.schedules import demo_schedules_create
     from workspace.importer import import_workspace
 
     org = Organisation.objects.filter(slug=DEMO_SLUG).first()
@@ -34,7 +38,9 @@ def load_demo_organisation(*, stdout: Any = None) -> Organisation:
         if stdout:
             stdout.write("Loading the demo organisation (six months of history)…")
         org = import_workspace(build_demo_document(today=date.today()))  # noqa: DTZ011 - the demo ends last week, locally
+        demo_codes_apply(org)
         prepare_upcoming_syncs(org)
+    demo_schedules_create(org)  # also for a demo loaded before the schedules existed
     with transaction.atomic():
         for user in User.objects.filter(memberships__org=org).distinct():
             if not user.check_password(DEMO_PASSWORD):
@@ -65,6 +71,41 @@ def demo_logins() -> list[tuple[str, str]]:
     return list(DEMO_LOGINS)
 
 
+WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+def demo_login_lines(org: Organisation) -> list[str]:
+    """One login per role, each saying which team's sync that person facilitates; then the
+    facilitators of the other teams' syncs."""
+    from rituals.models import SyncSchedule
+
+    runs: dict[str, list[str]] = {}
+    roles: dict[str, str] = {}
+    for schedule in (
+        SyncSchedule.objects.filter(org=org, active=True, facilitator__isnull=False)
+        .select_related("team", "facilitator__user")
+        .order_by("team__name")
+    ):
+        assert schedule.facilitator is not None
+        what = (
+            f"facilitates {schedule.team.name}'s {schedule.get_ritual_display()} "
+            f"({WEEKDAYS[schedule.weekday]} {schedule.time:%H:%M})"
+        )
+        email = schedule.facilitator.user.email.lower()
+        runs.setdefault(email, []).append(what)
+        roles[email] = schedule.facilitator.role
+    logins = demo_logins()
+    width = max(len(email) for _role, email in logins)
+    lines = [f"Demo logins (password: {DEMO_PASSWORD}):"]
+    for role, email in logins:
+        lines.append(f"  {role:<20} {email:<{width}}  {'; '.join(runs.pop(email.lower(), []))}".rstrip())
+    if runs:
+        lines.append("The other teams' syncs are facilitated by:")
+        for other, texts in sorted(runs.items()):
+            lines.append(f"  {roles[other]:<20} {other:<{width}}  {'; '.join(texts)}")
+    return lines
+
+
 class Command(BaseCommand):
     help = "Run the app with demo data, a Celery worker and beat; --check boots it and verifies it."
 
@@ -72,9 +113,15 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="boot, verify, stop; exit 0 or 1")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--verbose", action="store_true", help="show the worker's, beat's and web server's output here"
+        )
 
-    def handle(self, *args: Any, check: bool, host: str, port: int, **options: Any) -> None:
-        stack = Stack(host=host, port=port)
+    def handle(
+        self, *args: Any, check: bool, host: str, port: int, verbose: bool = False, **options: Any
+    ) -> None:
+        log_dir = None if verbose else Path(settings.BASE_DIR) / ".data" / "logs"
+        stack = Stack(host=host, port=port, log_dir=log_dir)
 
         def stop_on_signal(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
@@ -84,16 +131,18 @@ class Command(BaseCommand):
             self.stdout.write("Migrating the database…")
             call_command("migrate", interactive=False, verbosity=0)
             org = load_demo_organisation(stdout=self.stdout)
+            self.stdout.write("Starting the Celery worker, beat and the web server…")
             stack.start_worker(quiet=check)
             stack.start_beat(quiet=check)
             stack.start_web(quiet=check)
             wait_for_worker()
+            self.stdout.write("Computing the dashboards…")
             recompute_metrics(org)
             stack.wait_for_web()
             if check:
                 self._check(stack)
                 return
-            self._print_welcome(stack)
+            self._print_welcome(stack, org)
             while True:
                 stack.assert_alive()
                 time.sleep(1)
@@ -126,13 +175,18 @@ class Command(BaseCommand):
             self.style.SUCCESS("demo --check: pages, login, Celery round trip and /healthz all OK")
         )
 
-    def _print_welcome(self, stack: Stack) -> None:
+    def _print_welcome(self, stack: Stack, org: Organisation) -> None:
+        """The address, where the logs are, then the logins: the last thing on the screen."""
         self.stdout.write(
-            self.style.SUCCESS(f"\nThe demo is running on {stack.url}/  (Ctrl-C stops everything)\n")
+            self.style.SUCCESS(f"\nThe demo is running on {stack.url}/  (Ctrl-C stops everything)")
         )
-        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
-        for role, email in demo_logins():
-            self.stdout.write(f"  {role:<20} {email}")
+        if stack.log_dir is not None:
+            self.stdout.write(
+                f"Worker, beat and web server logs: {stack.log_dir}/ (--verbose shows them here)"
+            )
+        self.stdout.write("")
+        for line in demo_login_lines(org):
+            self.stdout.write(line)
         self.stdout.write("")
 
     @staticmethod
