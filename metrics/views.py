@@ -157,7 +157,7 @@ def _points(
     value at the end week and every team's trend of the focus metric."""
     where = Q(team__isnull=True) | (Q(team=scope.team) if scope.team else Q())
     if scope.team is None:
-        where = where | Q(window_end=scope.end) | Q(metric=scope.metric)
+        where = where | Q(window_start=selectors.window_start(scope.kind, scope.end)) | Q(metric=scope.metric)
     return selectors.snapshot_points(
         org=org, kind=scope.kind, weeks=weeks, where=where & Q(metric__in=metrics)
     )
