@@ -51,7 +51,7 @@ from metrics.computations import (
 )
 from metrics.computations.digests import Digests, changed_weeks, week_digests
 from metrics.computations.snapshots import Changes
-from metrics.loaders import load_frames_timed
+from metrics.loaders import LoadLater, load_frames_timed
 from metrics.models import MetricSnapshot, RecomputeRun
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ WINDOW_KINDS: dict[str, int] = {
 }
 # Changes within this many seconds make one job, which runs this many seconds after the first
 # (settings.METRICS_REFRESH_DEBOUNCE_SECONDS overrides it, e.g. in tests with a real worker).
-DEBOUNCE_SECONDS = 60
+DEBOUNCE_SECONDS = 1
 QUEUED_MARKER_SECONDS = 7 * 24 * 3600
 # A full recompute starts at the earliest record, but no further back than this (a typo'd
 # planned week of 2001 must not make the nightly job write twenty years of empty windows).
@@ -391,6 +391,10 @@ def _recompute_changes(
     )
     began = perf_counter()
     before = watermarks.team_digests(org, check)
+    # Most changes are of this week: the organisation's rows its windows read are loaded on a
+    # second connection meanwhile (used when the change is no older).
+    recent = hi
+    speculative = LoadLater(org=org, since=week_label(recent - widest + 1))
     now_digests: dict[int, Digests] = {}
     starts, ends, moved = [], [], []
     for team in check:
@@ -427,7 +431,11 @@ def _recompute_changes(
         report.first_week, report.last_week = week_label(a), week_label(b)
         report.groups = len(groups) + 1
         began = perf_counter()
-        loaded = load_frames_timed(org=org, since=week_label(a - widest + 1))
+        loaded = (
+            speculative.result()
+            if a >= recent
+            else load_frames_timed(org=org, since=week_label(a - widest + 1))
+        )
         report.rows_loaded += loaded.rows
         report.load_seconds += perf_counter() - began
         began = perf_counter()
