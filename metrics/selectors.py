@@ -86,6 +86,26 @@ def snapshot_points(*, org: Organisation, kind: str, weeks: list[str], where: Q 
     return [Point(*row) for row in fetch_rows(rows.values_list(*_POINT_FIELDS))]
 
 
+def snapshot_points_any(*, org: Organisation, kind: str, parts: list[tuple[Q, list[str]]]) -> list[Point]:
+    """Snapshots of windows of `kind` matching any of `parts` (each a condition and the window end
+    weeks it covers), in one query (a UNION ALL, each branch on the unique index), as points;
+    a snapshot matching several parts comes once."""
+    queries = [
+        MetricSnapshot.objects.filter(
+            where, org=org, window_kind=kind, window_start__in=[window_start(kind, week) for week in weeks]
+        ).values_list("pk", *_POINT_FIELDS)
+        for where, weeks in parts
+    ]
+    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    seen: set[int] = set()
+    points = []
+    for pk, *row in fetch_rows(combined):
+        if pk not in seen:
+            seen.add(pk)
+            points.append(Point(*row))
+    return points
+
+
 def history_range(*, org: Organisation, kind: str) -> tuple[str, str] | None:
     """The first and last window end weeks the organisation has snapshots for: as its last
     recompute wrote down (one row), else from the snapshots."""
