@@ -1,22 +1,30 @@
 """Metric writes: compute from the raw tables, upsert snapshots, and enqueue recomputes (debounced).
 
-How much history a recompute covers (the snapshot rows it rewrites):
-- `team_metrics_refresh` (after a change to a team's records) — the last `HISTORY_WEEKS` weeks,
-  ending with the current week, for that team and the organisation (whose pooled cohorts contain
-  the team's). Changes are usually recent; an edit back-dated further is picked up by
-- `org_metrics_refresh` (nightly, after an import or a targets change, `metrics recompute`, the
-  "Recompute now" button) — every week from the earliest record to the current week, for every
-  team and the organisation.
+What a recompute covers (the snapshot rows it may rewrite):
+- `team_metrics_refresh` (a second after a change to a team's records) — the team's records are
+  digested week by week (`metrics.computations.digests`) and compared with the digests stored in
+  its watermark (`metrics.watermarks`): only the windows containing a week whose records moved are
+  computed again, for the team and the organisation (whose pooled cohorts contain the team's);
+  the organisation's rows are loaded from the first week those windows read. Nothing moved:
+  nothing is computed.
+- `org_metrics_catch_up` (nightly) — the changes the apps below announced and no job took in (the
+  change log, `RecordChange`), as above, and the weeks begun since the last recompute for every
+  team. With nothing announced and the same week, it reads the watermarks and stops.
+- `org_metrics_refresh` (after an import or a targets change, `metrics recompute`, the "Recompute
+  now" button, and whatever the above cannot place: a change before the first week computed, new
+  targets or teams, a week after the last full one) — every week from the earliest record to the
+  current week, for every team and the organisation; its digests become the new watermarks.
 Each covers weekly, rolling 4-week and 13-week windows ending at each of those weeks. Only rows
 whose numbers changed are written: a rerun on unchanged data writes nothing. The engine gives the
-results column-wise (`compute_table`); the stored rows are read in bulk meanwhile and compared as
-arrays (`Snapshots.compare`, `metrics.snapshot_store`); the rows that differ are upserted.
+results column-wise (`compute_table`); the stored rows are read in bulk and compared as arrays
+(`Snapshots.compare`, `metrics.snapshot_store`); the rows that differ are upserted — or, when
+none is stored yet, copied straight into the table.
 
-Each team's rows are written in one transaction (the organisation's in its own, last; a team
-refresh writes its team's and the organisation's together), so a worker killed mid-job leaves
-the previous snapshots of the unfinished team intact. Recomputes of one organisation run one at a
-time (a PostgreSQL advisory lock): a job loads the rows committed before it starts, and never
-overwrites newer snapshots with older numbers.
+Each team's rows are written in one transaction with the watermarks that describe them (the
+organisation's in its own, last; a team refresh writes its team's and the organisation's
+together), so a worker killed mid-job leaves the previous snapshots of the unfinished team intact.
+Recomputes of one organisation run one at a time (a PostgreSQL advisory lock): a job loads the
+rows committed before it starts, and never overwrites newer snapshots with older numbers.
 """
 
 from __future__ import annotations
