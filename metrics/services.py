@@ -81,6 +81,7 @@ RUN_RETENTION = timedelta(days=30)
 # The nightly catch-up compares everything (a full recompute) when the last full one is this old:
 # records written without announcing it (a fix in the database by hand) show within a week.
 FULL_EVERY = timedelta(days=7)
+WRITE_SLICE_ROWS = 100_000  # a first recompute copies its rows this many at a time
 ANALYZE_AFTER_ROWS = 10_000  # a recompute writing this many snapshots refreshes their statistics
 _LOCK_CLASS = 0x6D7472  # pg_advisory_lock(class, org id): "mtr"
 # Transient failures of Redis or the broker: the change is kept, the nightly recompute catches up.
@@ -333,9 +334,12 @@ def _recompute_full(state: _State) -> RecomputeReport:
     if not len(stored_rows) and len(changes.rows):
         # Nothing stored yet (a first recompute): every row in one bulk load.
         with transaction.atomic():
-            report.written = snapshot_store.write_new(
-                org_id=org.pk, columns=snapshots.columns(changes.rows), computed_at=now
-            )
+            # In slices: a slice's rows as Python values, then its text, cost memory row by row.
+            for start in range(0, len(changes.rows), WRITE_SLICE_ROWS):
+                rows = changes.rows[start : start + WRITE_SLICE_ROWS]
+                report.written += snapshot_store.write_new(
+                    org_id=org.pk, columns=snapshots.columns(rows), computed_at=now
+                )
             report.teams_written = [*(team.slug for team in teams), "organisation"]
             _save_full_marks(state, digests, week_lo=week_lo, first=first)
     else:
