@@ -1,18 +1,24 @@
 """Benchmark the metrics pipeline on a large organisation in PostgreSQL (figures, not a test).
 
-    .venv/bin/python bench/metrics_bench.py [--teams 40] [--features 20000] [--deployments 100000]
-                                            [--weeks 156] [--regenerate] [--requests 20]
+    .venv/bin/python bench/metrics_bench.py [--scale 1] [--json] [--teams 40] [--features 20000]
+                                            [--deployments 100000] [--weeks 156] [--regenerate]
+                                            [--requests 20]
+
+`--scale 10`: 400 teams, 200,000 features, 1,000,000 deployments. `BENCH_DB` names the database
+(default `collab_bench`; one per scale). `--json` prints, last, the figures as one JSON object:
+load_s, recompute_unchanged_s, recompute_cold_s, one_change_s, dashboard_cached_ratio_max,
+dashboard_uncached_ratio_max, worker_peak_mib (the first recompute's process), and the goals met.
 
 Generates (once; --regenerate to redo) an organisation with `teams` teams, `features` features
 (specs, alignment sessions, revisions, acceptance reviews), `deployments` deployments (1-3 commits
 each, incidents on 5 %), one DRIVE sync per team and week with its five sections, conflicts,
 escalations and pulses, spread over `weeks` weeks ending this week, in a dedicated database
-(`collab_bench` on the DATABASE_URL's server), with bulk_create. Then measures:
+(`BENCH_DB`, default `collab_bench`, on the DATABASE_URL's server), with bulk_create. Then measures:
 
-- loading the rows the engine needs (metrics.loaders) vs a full recompute (load + compute + upsert
-  of every snapshot since the first record), cold (no snapshots) and warm (nothing changed; load
-  and recompute measured alternately, the ratio is the median of each pair's);
-- one team's recompute (its last 26 weeks and the organisation's), after a change;
+- loading the rows the engine needs (metrics.loaders); the first recompute (no snapshot stored,
+  in a fresh process as a worker runs it: its time and peak memory); a full recompute with nothing
+  changed; the nightly catch-up with nothing changed (load and catch-up measured alternately);
+- one deployment added to one team, then the team's recompute (what its change triggers);
 - a dashboard page's server time vs a trivial logged-in page: seen again (cached), first seen
   after a recompute (its job renders the default pages into the cache), and not in the cache
   (another filter); its query count against an organisation of one team.
@@ -21,7 +27,9 @@ escalations and pulses, spread over `weeks` weeks ending this week, in a dedicat
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "collab_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "collab_bench")
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 os.environ["DATABASE_URL"] = f"{SERVER}/{BENCH_DB}"
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -80,8 +88,9 @@ def timed(function: Any, repeat: int) -> tuple[float, Any]:
 def forget_pages() -> None:
     """Drop the cached dashboard partials (only this benchmark's keys)."""
     import redis
+    from django.conf import settings
 
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client = redis.Redis.from_url(settings.CACHE_URL)  # the cache's database, not the broker's
     for key in client.scan_iter(match=f"{os.environ['CACHE_KEY_PREFIX']}:*metrics:page:*"):
         client.delete(key)
 
@@ -126,9 +135,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--teams", type=int, default=40)
-    parser.add_argument("--features", type=int, default=20_000)
-    parser.add_argument("--deployments", type=int, default=100_000)
+    parser.add_argument(
+        "--scale", type=int, default=1, help="10: 400 teams, 200,000 features, 1,000,000 deployments"
+    )
+    parser.add_argument("--teams", type=int, default=None, help="40 × scale")
+    parser.add_argument("--features", type=int, default=None, help="20,000 × scale")
+    parser.add_argument("--deployments", type=int, default=None, help="100,000 × scale")
+    parser.add_argument("--json", action="store_true", help="print, last, the figures as one JSON object")
+    parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument("--worker-cold", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--weeks", type=int, default=156)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
@@ -136,6 +151,12 @@ def main() -> None:
     parser.add_argument("--pages-only", action="store_true", help="only the page timings")
     parser.add_argument("--recompute-only", action="store_true", help="only the recompute timings")
     args = parser.parse_args()
+    args.teams = args.teams or 40 * args.scale
+    args.features = args.features or 20_000 * args.scale
+    args.deployments = args.deployments or 100_000 * args.scale
+    if args.worker_cold:
+        worker_cold(args.worker_cold)
+        return
 
     ensure_database()
     setup_django()
@@ -150,6 +171,8 @@ def main() -> None:
         org = generate(
             teams=args.teams, features=args.features, deployments=args.deployments, weeks=args.weeks
         )
+    if args.generate_only:
+        return
     small = Organisation.objects.get(slug=SMALL_SLUG)
     from django.db import connection
 
@@ -157,73 +180,118 @@ def main() -> None:
         cursor.execute("ANALYZE")
 
     team = Team.objects.filter(org=org).order_by("slug").first()
+    figures: dict[str, Any] = {"scale": args.scale, "teams": args.teams, "deployments": args.deployments}
     if not args.pages_only:
-        recompute_figures(org, team, args.repeat)
+        recompute_figures(org, team, args.repeat, figures)
     if not args.recompute_only:
-        pages(org, small, team, args.requests)
+        pages(org, small, team, args.requests, figures)
+    if "load_s" in figures:
+        load = figures["load_s"]
+        figures["goals"] = {
+            "unchanged_le_0.2x_load": figures["recompute_unchanged_s"] <= 0.2 * load,
+            "one_change_le_0.2x_load": figures["one_change_s"] <= 0.2 * load,
+            "cold_le_4x_load": figures["recompute_cold_s"] <= 4 * load,
+            "worker_under_2GiB": figures["worker_peak_mib"] < 2048,
+        }
+    if "dashboard_cached_ratio_max" in figures:
+        figures.setdefault("goals", {}).update(
+            {
+                "dashboards_cached_le_1.5x": figures["dashboard_cached_ratio_max"] <= 1.5,
+                "dashboards_uncached_le_2x": figures["dashboard_uncached_ratio_max"] <= 2,
+            }
+        )
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
 
 
-def recompute_figures(org: Any, team: Any, repeat: int) -> None:
+def worker_cold(org_id: int) -> None:
+    """In a fresh interpreter, as a worker's task would: the organisation's first recompute (no
+    snapshot stored); prints its time and this process's peak memory as JSON."""
+    import django
+
+    django.setup()
+    from metrics import services
+
+    began = time.perf_counter()
+    report = services.org_metrics_refresh(org_id=org_id)
+    seconds = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"seconds": seconds, "peak_mib": peak, "summary": report.summary() if report else ""}))
+
+
+def recompute_figures(org: Any, team: Any, repeat: int, figures: dict[str, Any]) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from collab.models import Feature
-    from metrics import services
+    from delivery.models import Commit, Deployment
+    from metrics import services, watermarks
     from metrics.loaders import load_frames_timed
-    from metrics.models import MetricSnapshot
+    from metrics.models import MetricSnapshot, Watermark
 
-    print("\n== load vs full recompute (every week since the first record) ==")
+    print("\n== load vs recomputes (every week since the first record) ==")
     load, loaded = timed(lambda: load_frames_timed(org=org), repeat)
     print(f"load (12 queries + frames): {load:.2f} s for {loaded.rows} rows")
+    figures["rows"] = loaded.rows
     MetricSnapshot.objects.filter(org=org).delete()
+    Watermark.objects.filter(org=org).delete()
     with connection.cursor() as cursor:  # as autovacuum would (it is off on some test servers)
         cursor.execute(f"VACUUM ANALYZE {MetricSnapshot._meta.db_table}")
-    began = time.perf_counter()
-    cold = services.org_metrics_refresh(org_id=org.pk)
-    cold_total = time.perf_counter() - began
-    print(f"full recompute, cold: {cold_total:.2f} s = {cold_total / load:.2f}× the load  ({cold.summary()})")
-    # Load and recompute alternately, so that both see the same machine (other jobs, caches).
+    # The first recompute in a fresh process, as a worker runs it: its time and peak memory.
+    child = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--worker-cold", str(org.pk)], capture_output=True, text=True, check=True
+    )
+    cold = json.loads(child.stdout.strip().splitlines()[-1])
+    print(
+        f"first recompute (cold, in a fresh worker-like process): {cold['seconds']:.2f} s = "
+        f"{cold['seconds'] / load:.2f}× the load, peak memory {cold['peak_mib']:.0f} MiB  ({cold['summary']})"
+    )
+    figures["recompute_cold_s"] = cold["seconds"]
+    figures["worker_peak_mib"] = cold["peak_mib"]
+    full_time, full = timed(lambda: services.org_metrics_refresh(org_id=org.pk), 1)
+    print(f"full recompute, nothing changed (compares everything): {full_time:.2f} s  ({full.summary()})")
+    figures["recompute_full_s"] = full_time
+
+    # The nightly catch-up with nothing changed, and the load, alternately (the same machine).
     loads, warms, ratios, warm = [], [], [], None
-    cpu: dict[str, list[float]] = {"load": [], "warm": []}
     for _ in range(repeat):
-        for name, job in (
-            ("load", lambda: load_frames_timed(org=org)),
-            ("warm", lambda: services.org_metrics_refresh(org_id=org.pk)),
-        ):
-            process = time.process_time()
-            seconds, result = timed(job, 1)
-            cpu[name].append(time.process_time() - process)
-            (loads if name == "load" else warms).append(seconds)
-            if name == "warm":
-                warm = result
+        seconds, _loaded = timed(lambda: load_frames_timed(org=org), 1)
+        loads.append(seconds)
+        seconds, warm = timed(lambda: services.org_metrics_catch_up(org_id=org.pk), 1)
+        warms.append(seconds)
         ratios.append(warms[-1] / loads[-1])
+    load = statistics.median(loads + [load])
+    figures["load_s"] = load
+    figures["recompute_unchanged_s"] = statistics.median(warms)
     print(
-        f"full recompute, warm (nothing changed): {statistics.median(warms):.2f} s, load alongside "
-        f"{statistics.median(loads):.2f} s: {statistics.median(ratios):.2f}× the load "
-        f"(each pair: {', '.join(f'{r:.2f}' for r in ratios)})  ({warm.summary()})"
-    )
-    median = {name: statistics.median(values) for name, values in cpu.items()}
-    print(
-        f"  CPU seconds of this process (PostgreSQL's not counted): load {median['load']:.2f}, "
-        f"recompute {median['warm']:.2f}; PostgreSQL runs on this machine's {os.cpu_count()} cores "
-        f"too, shared with whatever else runs"
-    )
-    recent = services.shift_week(services.current_week(org), -(services.HISTORY_WEEKS + 12 - 1))
-    recent_load, recent_loaded = timed(lambda: load_frames_timed(org=org, since=recent), repeat)
-    print(
-        f"load of the last {services.HISTORY_WEEKS}+12 weeks only: {recent_load:.2f} s for {recent_loaded.rows} rows"
+        f"nightly catch-up, nothing changed: {statistics.median(warms) * 1000:.1f} ms, load alongside "
+        f"{statistics.median(loads):.2f} s: {statistics.median(ratios):.3f}× the load  ({warm.summary()})"
     )
 
-    print("\n== one team's recompute (its last 26 weeks and the organisation's) ==")
-    feature = Feature.objects.filter(team=team).order_by("id").first()
-    feature.delivered_at = timezone.now() - timedelta(hours=1)
-    feature.effort_points = (feature.effort_points or 0) + 1
-    feature.save(update_fields=["delivered_at", "effort_points"])
-    began = time.perf_counter()
-    changed = services.team_metrics_refresh(team_id=team.pk)
-    print(f"after a change: {time.perf_counter() - began:.2f} s  ({changed.summary()})")
-    unchanged_time, unchanged = timed(lambda: services.team_metrics_refresh(team_id=team.pk), repeat)
-    print(f"unchanged: {unchanged_time:.2f} s  ({unchanged.summary()})")
+    print("\n== one deployment added to one team, then the recompute it triggers ==")
+    changes = []
+    for n in range(repeat):
+        at = timezone.now() - timedelta(minutes=30 + n)
+        deployment = Deployment.objects.create(
+            org=org,
+            team=team,
+            key=f"bench-change-{time.time_ns()}",
+            environment="production",
+            result="success",
+            finished_at=at,
+            source="bench",
+        )
+        Commit.objects.create(
+            deployment=deployment, sha=f"{time.time_ns():x}", authored_at=at - timedelta(hours=5)
+        )
+        watermarks.change_record(org_id=org.pk, team_id=team.pk)  # as the receiver does
+        began = time.perf_counter()
+        changed = services.team_metrics_refresh(team_id=team.pk)
+        changes.append(time.perf_counter() - began)
+        print(f"  {changes[-1]:.3f} s  ({changed.summary()})")
+    figures["one_change_s"] = statistics.median(changes)
+    print(f"one change: {figures['one_change_s']:.3f} s = {figures['one_change_s'] / load:.3f}× the load")
+    caught, report = timed(lambda: services.org_metrics_catch_up(org_id=org.pk), 1)
+    print(f"then the nightly catch-up: {caught * 1000:.1f} ms  ({report.summary()})")
 
 
 def after_recompute_time(client: Any, url: str, requests: int, org: Any, team: Any) -> tuple[float, float]:
@@ -251,7 +319,7 @@ def after_recompute_time(client: Any, url: str, requests: int, org: Any, team: A
     return statistics.median(times), statistics.median(warming)
 
 
-def pages(org: Any, small: Any, team: Any, requests: int) -> None:
+def pages(org: Any, small: Any, team: Any, requests: int, figures: dict[str, Any]) -> None:
     from django.urls import reverse
 
     from metrics import services
@@ -264,6 +332,7 @@ def pages(org: Any, small: Any, team: Any, requests: int) -> None:
     trivial, trivial_queries = page_time(big_client, trivial_url, requests)
     print(f"trivial logged-in page ({trivial_url}): {trivial * 1000:.1f} ms, {trivial_queries} queries")
     warm_requests = max(3, requests // 4)
+    cached, uncached = [], []
     for url in [
         "/dashboards/",
         "/dashboards/?window=13w",
@@ -284,6 +353,11 @@ def pages(org: Any, small: Any, team: Any, requests: int) -> None:
             f"{warmed / trivial:.2f}×; not in the cache {fresh * 1000:5.1f} ms = {fresh / trivial:.2f}×, "
             f"{fresh_queries} queries ({small_queries} for 1 team)"
         )
+        cached += [seen / trivial, warmed / trivial]
+        uncached.append(fresh / trivial)
+    figures["trivial_page_ms"] = trivial * 1000
+    figures["dashboard_cached_ratio_max"] = max(cached)
+    figures["dashboard_uncached_ratio_max"] = max(uncached)
     RecomputeRun.objects.filter(org=org, message="bench").delete()
 
 

@@ -27,6 +27,7 @@ pandas: it hands each table's columns, as lists, to `Frames.from_columns`.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from metrics.computations import parse_week, week_start
 from metrics.frames import Frames
 from rituals.models import Conflict, Escalation, Pulse, Sync, SyncSection
 
-__all__ = ["LoadedFrames", "fetch_rows", "load_frames", "load_frames_timed"]
+__all__ = ["LoadLater", "LoadedFrames", "fetch_rows", "load_frames", "load_frames_timed"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,41 @@ def load_frames_timed(
         sum(len(next(iter(columns.values()))) for columns in tables.values()),
         _first_week(tables, org_zone(org.time_zone)),
     )
+
+
+class LoadLater:
+    """`load_frames_timed` on a second connection, started now, while the caller does something
+    else; its result when asked for (never asked for: the thread finishes alone).
+
+    Inside a transaction (the caller's, or a test's), a second connection would not see its
+    uncommitted rows: the load then happens on this connection when `result()` is called.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._result: LoadedFrames | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if not connections["default"].in_atomic_block:
+            self._thread = threading.Thread(target=self._run, name="metrics-load-later", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = load_frames_timed(**self._kwargs)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def result(self) -> LoadedFrames:
+        if self._thread is None:
+            return load_frames_timed(**self._kwargs)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 @contextmanager

@@ -16,8 +16,15 @@ from django.utils import timezone
 from collab.models import Organisation, Team
 from metrics.computations import week_index, week_label
 from metrics.loaders import fetch_rows
-from metrics.models import MetricSnapshot, RecomputeRun
-from metrics.services import QUEUE_ERRORS, current_week, debounce_seconds, queued_key, shift_week
+from metrics.models import MetricSnapshot, RecomputeRun, Watermark
+from metrics.services import (
+    QUEUE_ERRORS,
+    WINDOW_KINDS,
+    current_week,
+    debounce_seconds,
+    queued_key,
+    shift_week,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +71,52 @@ def trend_weeks(end: str, count: int = TREND_WEEKS) -> list[str]:
     return [week_label(index) for index in range(last - count + 1, last + 1)]
 
 
+def window_start(kind: str, end: str) -> str:
+    """The first week of the window of `kind` ending with `end`."""
+    return shift_week(end, -(WINDOW_KINDS[kind] - 1))
+
+
 def snapshot_points(*, org: Organisation, kind: str, weeks: list[str], where: Q | None = None) -> list[Point]:
-    """Snapshots of windows of `kind` ending in `weeks` (and matching `where`), as points."""
-    rows = MetricSnapshot.objects.filter(org=org, window_kind=kind, window_end__in=weeks)
+    """Snapshots of windows of `kind` ending in `weeks` (and matching `where`), as points. Found by
+    their first weeks: the snapshots' unique index leads with (organisation, kind, first week)."""
+    starts = [window_start(kind, week) for week in weeks]
+    rows = MetricSnapshot.objects.filter(org=org, window_kind=kind, window_start__in=starts)
     if where is not None:
         rows = rows.filter(where)
     return [Point(*row) for row in fetch_rows(rows.values_list(*_POINT_FIELDS))]
 
 
+def snapshot_points_any(*, org: Organisation, kind: str, parts: list[tuple[Q, list[str]]]) -> list[Point]:
+    """Snapshots of windows of `kind` matching any of `parts` (each a condition and the window end
+    weeks it covers), in one query (a UNION ALL, each branch on the unique index), as points;
+    a snapshot matching several parts comes once."""
+    queries = [
+        MetricSnapshot.objects.filter(
+            where, org=org, window_kind=kind, window_start__in=[window_start(kind, week) for week in weeks]
+        ).values_list("pk", *_POINT_FIELDS)
+        for where, weeks in parts
+    ]
+    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    seen: set[int] = set()
+    points = []
+    for pk, *row in fetch_rows(combined):
+        if pk not in seen:
+            seen.add(pk)
+            points.append(Point(*row))
+    return points
+
+
 def history_range(*, org: Organisation, kind: str) -> tuple[str, str] | None:
-    """The first and last window end weeks the organisation has snapshots for."""
+    """The first and last window end weeks the organisation has snapshots for: as its last
+    recompute wrote down (one row), else from the snapshots."""
+    mark = (
+        Watermark.objects.filter(org=org, team__isnull=True)
+        .exclude(first_week="")
+        .values_list("first_week", "last_week")
+        .first()
+    )
+    if mark is not None:
+        return mark
     bounds = MetricSnapshot.objects.filter(
         org=org, team__isnull=True, window_kind=kind, metric="velocity"
     ).aggregate(first=Min("window_end"), last=Max("window_end"))
@@ -179,7 +222,7 @@ def team_velocity_summary(team: Team) -> dict[str, Any] | None:
         team=team,
         window_kind=MetricSnapshot.WindowKind.WEEKS_4,
         metric__in=("velocity", "predictability"),
-        window_end__in=(end, previous_end),
+        window_start__in=(window_start("4w", end), window_start("4w", previous_end)),
     ).values_list("metric", "window_start", "window_end", "value", "cohort", "computed_at")
     found = {
         (metric, window_end): (start, value, cohort, at)

@@ -19,8 +19,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from django.db import connection, connections
 
+from collab.weeks import shift_week
 from metrics.computations.snapshots import EXTRA_SEPARATOR, STORED_COLUMNS, Stored, parse_stored
 from metrics.models import MetricSnapshot
 
@@ -47,21 +49,38 @@ assert tuple(_SELECT) == tuple(name for name, _ in STORED_COLUMNS)
 
 def _where(*, team_id: int | None, first: str | None) -> str:
     """The stored rows a recompute compares with: the organisation's (all teams and itself), or
-    one team's and the organisation's from the week `first` on."""
+    (one team's and) the organisation's of windows ending from the week `first` on — found by
+    their kinds and first weeks (the unique index's order), no window being wider than `widest`."""
     where = "org_id = %(org)s"
     if team_id is not None:
         where += " AND (team_id = %(team)s OR team_id IS NULL)"
     if first is not None:
-        where += " AND window_end >= %(first)s"
+        where += (
+            " AND window_kind = ANY(%(kinds)s::text[]) AND window_start >= %(first_start)s"
+            " AND window_end >= %(first)s"
+        )
     return where
 
 
 def read_stored(
-    *, org_id: int, metrics: Sequence[str], kinds: Sequence[str], team_id: int | None, first: str | None
+    *,
+    org_id: int,
+    metrics: Sequence[str],
+    kinds: Sequence[str],
+    team_id: int | None,
+    first: str | None,
+    widest: int = 13,
 ) -> Stored:
     """The stored snapshots a recompute compares with (see `_where`), on this thread's connection:
     one value, their fixed-width records end to end (a COPY would hand Python one message per row)."""
-    params = {"org": org_id, "team": team_id, "first": first, "metrics": list(metrics), "kinds": list(kinds)}
+    params = {
+        "org": org_id,
+        "team": team_id,
+        "first": first,
+        "first_start": shift_week(first, -(widest - 1)) if first else None,
+        "metrics": list(metrics),
+        "kinds": list(kinds),
+    }
     record = " || ".join(_SELECT.values())
     with connection.cursor() as cursor:
         # One scan feeds both aggregates: the records and the texts come in the same order.
@@ -86,6 +105,14 @@ def delete(*, ids: Sequence[int]) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_TABLE} WHERE id = ANY(%s)", [list(ids)])  # noqa: S608
+        return cursor.rowcount
+
+
+def delete_before(*, org_id: int, week: str) -> int:
+    """Delete the organisation's snapshots of windows ending before `week` (in the caller's
+    transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_TABLE} WHERE org_id = %s AND window_end < %s", [org_id, week])  # noqa: S608
         return cursor.rowcount
 
 
@@ -134,6 +161,7 @@ def write(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: dat
     data = "".join(f"{line}\n" for line in map("\t".join, zip(*texts, strict=True)))
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*_VALUES, "computed_at"))
     with connection.cursor() as cursor:
+        _commit_unsynced(cursor)
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {_INCOMING} (team_id bigint, metric text, window_kind text, "
             "window_start text, window_end text, value double precision, numerator double precision, "
@@ -149,6 +177,41 @@ def write(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: dat
             [org_id, computed_at],
         )
     return written
+
+
+def write_new(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: datetime) -> int:
+    """`write` for rows none of which is stored yet (the organisation's first recompute): copied
+    straight into the table, in the unique index's order (each insertion then lands beside the
+    previous one), in the caller's transaction. Returns how many rows were written."""
+    written = len(columns["metric"])
+    if not written:
+        return 0
+    order = np.lexsort(
+        (
+            np.asarray(columns["metric"], dtype=object).astype(str),
+            np.asarray([team or 0 for team in columns["team"]], dtype="int64"),
+            np.asarray(columns["window_start"], dtype=object).astype(str),
+            np.asarray(columns["window_kind"], dtype=object).astype(str),
+        )
+    )
+    texts = [_copy_texts([columns[name][i] for i in order]) for name in _INCOMING_COLUMNS]
+    prefix = f"{int(org_id)}\t"
+    suffix = f"\t{computed_at.isoformat()}\n"
+    data = "".join(f"{prefix}{line}{suffix}" for line in map("\t".join, zip(*texts, strict=True)))
+    names = ", ".join(name if name != "team" else "team_id" for name in _INCOMING_COLUMNS)
+    with connection.cursor() as cursor:
+        _commit_unsynced(cursor)
+        copy_sql = f"COPY {_TABLE} (org_id, {names}, computed_at) FROM STDIN"
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            copy.write(data)
+    return written
+
+
+def _commit_unsynced(cursor: Any) -> None:
+    """This transaction's commit does not wait for its log to reach the disk: snapshots are
+    derived data, and their watermarks are written in the same transactions, so a crash loses
+    both together and the next recompute writes them again."""
+    cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 _INCOMING_COLUMNS = (

@@ -57,6 +57,23 @@ def org_metrics_refresh(org_id: int) -> None:
 
 
 @shared_task(
+    name="metrics.tasks.org_metrics_catch_up",
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def org_metrics_catch_up(org_id: int) -> None:
+    report = services.org_metrics_catch_up(org_id=org_id)
+    if report is not None and (report.written or report.deleted):
+        _warm_later(org_id=org_id)
+
+
+@shared_task(
     name="metrics.tasks.recompute_all_organisations",
     soft_time_limit=60,
     time_limit=90,
@@ -68,11 +85,11 @@ def org_metrics_refresh(org_id: int) -> None:
     max_retries=5,
 )
 def recompute_all_organisations() -> None:
-    """Nightly (config/celery.py's beat schedule): one full recompute job per organisation, so
-    each retries on its own."""
+    """Nightly (config/celery.py's beat schedule): one catch-up job per organisation (the changes
+    not yet taken in, the new week; a full recompute weekly), so each retries on its own."""
     for org_id in Organisation.objects.order_by("id").values_list("id", flat=True):
         # The batch queue: a nightly recompute never makes an interactive refresh wait.
-        org_metrics_refresh.apply_async(kwargs={"org_id": org_id}, queue=BATCH_QUEUE)
+        org_metrics_catch_up.apply_async(kwargs={"org_id": org_id}, queue=BATCH_QUEUE)
 
 
 @shared_task(

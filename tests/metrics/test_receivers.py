@@ -62,7 +62,7 @@ def test_the_nightly_recompute_runs_on_the_batch_queue(test_queue):
     try:
         tasks.recompute_all_organisations.run()
         assert test_queue.messages() == []  # nothing on the interactive queue
-        sent = [m for m in batch.messages() if m["headers"]["task"] == "metrics.tasks.org_metrics_refresh"]
+        sent = [m for m in batch.messages() if m["headers"]["task"] == "metrics.tasks.org_metrics_catch_up"]
         assert [m["headers"]["kwargsrepr"] for m in sent][-1] == repr({"org_id": org.pk})
     finally:
         batch.purge()

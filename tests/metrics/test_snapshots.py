@@ -111,7 +111,7 @@ def test_a_changed_record_rewrites_its_team_and_the_organisation_only(example_or
     assert report.teams_written == ["team-1", "organisation"]
 
 
-def test_a_team_refresh_rewrites_recent_weeks_of_the_team_and_the_organisation(example_org):
+def test_a_team_refresh_rewrites_the_windows_containing_the_change_only(example_org):
     services.org_metrics_refresh(org_id=example_org.pk)
     before = state(example_org)
     team = Team.objects.get(org=example_org, slug="team-2")
@@ -125,9 +125,29 @@ def test_a_team_refresh_rewrites_recent_weeks_of_the_team_and_the_organisation(e
     )
     assert week.cohort == before[(team.pk, "deployment_frequency", "week", this_week)][4] + 1
     assert week.value >= 1
-    oldest = services.shift_week(this_week, -(services.HISTORY_WEEKS - 1))
-    assert report.first_week == oldest
-    assert all(k[3] >= services.shift_week(oldest, -12) for k in after if before.get(k) != after[k])
+    # Only this week's windows contain the change: nothing older is computed or written.
+    assert report.first_week == report.last_week == this_week
+    assert report.results == 2 * len(METRICS) * len(services.WINDOW_KINDS)
+    assert {after[k][0] for k in after if before.get(k) != after[k]} == {this_week}
+
+
+def test_a_back_dated_change_rewrites_the_windows_that_contain_its_week(example_org):
+    services.org_metrics_refresh(org_id=example_org.pk)
+    before = state(example_org)
+    team = Team.objects.get(org=example_org, slug="team-1")
+    this_week = services.current_week(example_org)
+    week = services.shift_week(this_week, -20)
+    deploy(team, at=timezone.now() - timedelta(weeks=20), key="late-entry")
+    report = services.team_metrics_refresh(team_id=team.pk)
+    assert report.first_week == week
+    assert report.last_week == services.shift_week(week, 12)
+    after = state(example_org)
+    ends = {after[k][0] for k in after if before.get(k) != after[k]}
+    assert min(ends) == week
+    assert max(ends) <= services.shift_week(week, 12)
+    # The same numbers as a recompute of everything.
+    services.org_metrics_refresh(org_id=example_org.pk)
+    assert {k: v[:-1] for k, v in state(example_org).items()} == {k: v[:-1] for k, v in after.items()}
 
 
 def test_a_failure_mid_way_rolls_back_that_team_only(example_org):
