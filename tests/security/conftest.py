@@ -119,6 +119,8 @@ class World:
     connection_delivery: Any
     notice_channel: Any = None
     notice_send: Any = None
+    tech_win: Any = None
+    interview: Any = None
 
     def records(self) -> list[Any]:
         return [value for value in vars(self).values() if hasattr(value, "_meta")]
@@ -194,7 +196,31 @@ def build_world(tag: str) -> World:
             connection=connection, event="ping", status="recorded", body=b"{}"
         ),
         **_notice_records(org, tag),
+        **_leadership_records(org, team, member, tag),
     )
+
+
+def _leadership_records(org: Any, team: Any, member: Any, tag: str) -> dict[str, Any]:
+    from rituals.leadership.models import TechWin, UserInterview
+
+    today = timezone.now().date()
+    tech_win = TechWin.objects.create(
+        org=org,
+        team=team,
+        key=f"{tag}-TW1",
+        title="Faster checkout",
+        metric="conversion",
+        before=2.1,
+        after=2.4,
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        story="Pages load in half the time.",
+        author=member,
+    )
+    interview = UserInterview.objects.create(
+        org=org, team=team, held_on=today, customer=f"{tag} Retail", created_by=member
+    )
+    return {"tech_win": tech_win, "interview": interview}
 
 
 def _notice_records(org: Any, tag: str) -> dict[str, Any]:
@@ -246,6 +272,8 @@ FILL_RULES: dict[tuple[str, str], Any] = {
     ("settings/connections/", "delivery_pk"): lambda w: w.connection_delivery.pk,
     ("settings/notices/", "pk"): lambda w: w.notice_channel.pk,
     ("settings/notices/", "send_pk"): lambda w: w.notice_send.pk,
+    ("rituals/tech-wins/", "pk"): lambda w: w.tech_win.pk,
+    ("rituals/interviews/", "pk"): lambda w: w.interview.pk,
 }
 
 # Parameters that name no organisation's record: the same value for everyone, answered from the
