@@ -84,6 +84,10 @@ class Organisation(models.Model):
     # Set by sign-up until the founder follows the link e-mailed to them (collab/signup.py).
     awaiting_verification = models.BooleanField(default=False)
     onboarding_dismissed_at = models.DateTimeField(null=True, blank=True)
+    # Whether the organisation's sign-in policy (workspace) requires single sign-on or a second
+    # factor: kept by workspace when the policy is saved, so that a request of an organisation without
+    # such rules costs no policy lookup.
+    sign_in_rules = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 import httpx
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
@@ -120,6 +121,8 @@ def history_run(*, connection_id: Any) -> Backfill | None:
         run.state = Backfill.State.FAILED
         run.error = reasons.HISTORY_REFUSED if token else reasons.NO_TOKEN
         run.detail = str(exc)[:300]
+    except SoftTimeLimitExceeded:
+        run.state, run.error = Backfill.State.FAILED, reasons.HISTORY_TOO_LONG
     except httpx.HTTPError as exc:
         run.state, run.error, run.detail = (
             Backfill.State.FAILED,

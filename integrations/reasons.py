@@ -20,6 +20,7 @@ TRACKER_REFUSED = "tracker_refused"
 TRACKER_UNREACHABLE = "tracker_unreachable"
 NO_TOKEN = "no_token"  # noqa: S105 (a reason code)
 HISTORY_REFUSED = "history_refused"
+HISTORY_TOO_LONG = "history_too_long"
 
 LABELS = {
     BAD_SIGNATURE: _("the signature does not match"),
@@ -38,6 +39,7 @@ LABELS = {
     TRACKER_UNREACHABLE: _("the tracker could not be reached"),
     NO_TOKEN: _("no API token is set on the connection"),
     HISTORY_REFUSED: _("the provider refused to give the history"),
+    HISTORY_TOO_LONG: _("reading took longer than a run may last: what was read is kept, read fewer days"),
 }
 
 # English, for the JSON answers webhooks get (scripts match on them).

@@ -30,8 +30,10 @@ def delivery_process(delivery_pk: int) -> None:
     name="integrations.tasks.tracker_backfill",
     acks_late=True,
     ignore_result=True,
-    soft_time_limit=1800,
-    time_limit=1900,
+    # Under the broker's visibility timeout (config/celery.py), like every task: a longer history is
+    # read again by the next run (records are idempotent).
+    soft_time_limit=780,
+    time_limit=840,
 )
 def tracker_backfill(connection_id: str) -> None:
     tracker_history.backfill_run(connection_id=connection_id)
@@ -41,8 +43,10 @@ def tracker_backfill(connection_id: str) -> None:
     name="integrations.tasks.connection_history",
     acks_late=True,
     ignore_result=True,
-    soft_time_limit=1800,
-    time_limit=1900,
+    # Under the broker's visibility timeout (config/celery.py), like every task: a longer history is
+    # read again by the next run (records are idempotent).
+    soft_time_limit=780,
+    time_limit=840,
 )
 def connection_history(connection_id: str) -> None:
     """Past deployments, commits and incidents of a GitHub, GitLab, PagerDuty or Opsgenie connection."""

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 import httpx
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -145,6 +146,8 @@ def backfill_run(*, connection_id: Any, token: str = "") -> Backfill | None:
             backfill.save(update_fields=["done", "recorded", "skipped", "unmapped_statuses"])
     except (HistoryError, jira.JiraError, linear.LinearError) as exc:
         backfill.state, backfill.error, backfill.detail = Backfill.State.FAILED, exc.code, exc.detail
+    except SoftTimeLimitExceeded:
+        backfill.state, backfill.error = Backfill.State.FAILED, reasons.HISTORY_TOO_LONG
     except httpx.HTTPError as exc:
         backfill.state, backfill.error, backfill.detail = (
             Backfill.State.FAILED,

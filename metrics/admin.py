@@ -12,3 +12,13 @@ class MetricSnapshotAdmin(admin.ModelAdmin):
 
 
 admin.site.register(models.RecomputeRun)
+
+
+@admin.register(models.RecordChange)
+class RecordChangeAdmin(admin.ModelAdmin):
+    list_display = ("org", "team", "at")
+
+
+@admin.register(models.Watermark)
+class WatermarkAdmin(admin.ModelAdmin):
+    list_display = ("org", "team", "first_week", "last_week", "full_at", "updated_at")

@@ -70,3 +70,20 @@ class UserInterviewAdmin(admin.ModelAdmin):
 @admin.register(models.ReviewRecord)
 class ReviewRecordAdmin(admin.ModelAdmin):
     list_display = ("sync", "held_at", "product_seconds", "tech_seconds")
+
+
+@admin.register(models.ReviewDecision)
+class ReviewDecisionAdmin(admin.ModelAdmin):
+    list_display = ("title", "sync", "source")
+    list_filter = ("source",)
+
+
+@admin.register(models.SpeakingTurn)
+class SpeakingTurnAdmin(admin.ModelAdmin):
+    list_display = ("sync", "side", "started_at", "ended_at")
+    list_filter = ("side",)
+
+
+@admin.register(models.InterviewAttendee)
+class InterviewAttendeeAdmin(admin.ModelAdmin):
+    list_display = ("interview", "name", "membership")

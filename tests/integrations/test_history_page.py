@@ -176,3 +176,18 @@ def test_github_progress_knows_its_total(github, org):
         100,
     )
     assert Deployment.objects.filter(org=org).count() == 1
+
+
+def test_a_run_stopped_by_its_time_limit_says_so(github, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_long(*args: Any, **kwargs: Any) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(delivery_history, "_read", too_long)
+    services.connection_set_token(connection=github, token="ghp-read")
+    Backfill.objects.create(connection=github, query='{"source": "acme/checkout"}')
+    run = delivery_history.history_run(connection_id=github.pk)
+    assert run is not None
+    assert (run.state, run.error) == ("failed", "history_too_long")
+    assert run.finished_at is not None

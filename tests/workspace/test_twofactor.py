@@ -165,7 +165,9 @@ def test_sso_sign_ins_are_exempt_only_when_the_provider_enforces_mfa(client_for,
     session[SSO_SESSION_KEY] = org.pk
     session.save()
     assert client.get("/teams/").status_code == 302
-    SignInPolicy.objects.filter(org=org).update(idp_enforces_mfa=True)
+    policy = SignInPolicy.objects.get(org=org)
+    policy.idp_enforces_mfa = True
+    policy.save()  # as the settings page saves it: the cached policy is forgotten
     assert client.get("/teams/").status_code == 200
     # A password session of the same person is not exempt.
     other = client_for(member)
@@ -205,3 +207,17 @@ def test_a_session_without_a_verified_code_confirms_one_when_the_organisation_st
     done = other.post("/accounts/login/code/", {"code": code_for(device, steps_ahead=1), "next": "/teams/"})
     assert done["Location"] == "/teams/"
     assert other.get("/teams/").status_code == 200
+
+
+def test_the_organisation_knows_whether_its_policy_has_rules(org):
+    """Requests of an organisation without sign-in rules skip the policy lookup altogether."""
+    policy = SignInPolicy.objects.create(org=org, sso_enabled=False)
+    org.refresh_from_db()
+    assert org.sign_in_rules is False
+    policy.require_two_factor = True
+    policy.save()
+    org.refresh_from_db()
+    assert org.sign_in_rules is True
+    policy.delete()
+    org.refresh_from_db()
+    assert org.sign_in_rules is False
