@@ -59,22 +59,7 @@ def history_start(*, connection: Connection, source: str = "", days: int = 90, t
         raise ValueError(connection.provider)
     if token.strip():
         services.connection_set_token(connection=connection, token=token)
-    run, _created = Backfill.objects.update_or_create(
-        connection=connection,
-        defaults={
-            "state": Backfill.State.QUEUED,
-            "query": json.dumps({"source": source.strip(), "days": days})[:1000],
-            "total": None,
-            "done": 0,
-            "recorded": 0,
-            "skipped": 0,
-            "unmapped_statuses": [],
-            "error": "",
-            "detail": "",
-            "started_at": None,
-            "finished_at": None,
-        },
-    )
+    run = Backfill.restart(connection, json.dumps({"source": source.strip(), "days": days}))
     transaction.on_commit(partial(_enqueue, str(connection.pk)), robust=True)
     return run
 
@@ -118,17 +103,11 @@ def history_run(*, connection_id: Any) -> Backfill | None:
             raise backfill.BackfillError("")
         _read(connection, token, query if isinstance(query, dict) else {}, _Counter(run))
     except backfill.BackfillError as exc:
-        run.state = Backfill.State.FAILED
-        run.error = reasons.HISTORY_REFUSED if token else reasons.NO_TOKEN
-        run.detail = str(exc)[:300]
+        run.fail(reasons.HISTORY_REFUSED if token else reasons.NO_TOKEN, str(exc))
     except SoftTimeLimitExceeded:
-        run.state, run.error = Backfill.State.FAILED, reasons.HISTORY_TOO_LONG
+        run.fail(reasons.HISTORY_TOO_LONG)
     except httpx.HTTPError as exc:
-        run.state, run.error, run.detail = (
-            Backfill.State.FAILED,
-            reasons.TRACKER_UNREACHABLE,
-            type(exc).__name__,
-        )
+        run.fail(reasons.TRACKER_UNREACHABLE, type(exc).__name__)
     else:
         run.state = Backfill.State.DONE
     run.finished_at = timezone.now()

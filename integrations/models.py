@@ -155,6 +155,30 @@ class Backfill(models.Model):
     def __str__(self) -> str:
         return f"{self.connection_id} · {self.state} {self.done}/{self.total}"
 
+    @classmethod
+    def restart(cls, connection: Connection, query: str) -> Backfill:
+        """A new run for the connection: the previous run's counts and outcome are reset."""
+        run, _created = cls.objects.update_or_create(
+            connection=connection,
+            defaults={
+                "state": cls.State.QUEUED,
+                "query": query[:1000],
+                "total": None,
+                "done": 0,
+                "recorded": 0,
+                "skipped": 0,
+                "unmapped_statuses": [],
+                "error": "",
+                "detail": "",
+                "started_at": None,
+                "finished_at": None,
+            },
+        )
+        return run
+
+    def fail(self, code: str, detail: str = "") -> None:
+        self.state, self.error, self.detail = self.State.FAILED, code, detail[:300]
+
     @property
     def percent(self) -> int | None:
         if not self.total:

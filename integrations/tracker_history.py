@@ -56,22 +56,7 @@ def backfill_start(*, connection: Connection, query: str = "", later: bool = Tru
     if not connection.is_tracker:
         raise HistoryError(reasons.EVENT_NOT_USED, connection.provider)
     query = query_check(connection, query)
-    backfill, _created = Backfill.objects.update_or_create(
-        connection=connection,
-        defaults={
-            "state": Backfill.State.QUEUED,
-            "query": query[:1000],
-            "total": None,
-            "done": 0,
-            "recorded": 0,
-            "skipped": 0,
-            "unmapped_statuses": [],
-            "error": "",
-            "detail": "",
-            "started_at": None,
-            "finished_at": None,
-        },
-    )
+    backfill = Backfill.restart(connection, query)
     if later:
         transaction.on_commit(partial(_enqueue, str(connection.pk)), robust=True)
     return backfill
@@ -145,15 +130,11 @@ def backfill_run(*, connection_id: Any, token: str = "") -> Backfill | None:
             backfill.unmapped_statuses = sorted(unmapped)
             backfill.save(update_fields=["done", "recorded", "skipped", "unmapped_statuses"])
     except (HistoryError, jira.JiraError, linear.LinearError) as exc:
-        backfill.state, backfill.error, backfill.detail = Backfill.State.FAILED, exc.code, exc.detail
+        backfill.fail(exc.code, exc.detail)
     except SoftTimeLimitExceeded:
-        backfill.state, backfill.error = Backfill.State.FAILED, reasons.HISTORY_TOO_LONG
+        backfill.fail(reasons.HISTORY_TOO_LONG)
     except httpx.HTTPError as exc:
-        backfill.state, backfill.error, backfill.detail = (
-            Backfill.State.FAILED,
-            reasons.TRACKER_UNREACHABLE,
-            type(exc).__name__,
-        )
+        backfill.fail(reasons.TRACKER_UNREACHABLE, type(exc).__name__)
     else:
         backfill.state = Backfill.State.DONE
     backfill.finished_at = timezone.now()

@@ -7,6 +7,7 @@ import pytest
 import respx
 from django.utils import timezone
 
+from collab.weeks import shift_week
 from integrations.models_notices import NoticeSend
 from integrations.notices import compose, services
 from metrics.models import MetricSnapshot
@@ -87,7 +88,7 @@ def snapshot(org, metric, end, value, team=None):
         team=team,
         metric=metric,
         window_kind="4w",
-        window_start=end,
+        window_start=shift_week(end, -3),  # four weeks ending `end`, as the engine writes them
         window_end=end,
         value=value,
         cohort=3,
