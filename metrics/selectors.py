@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from collab.models import Organisation, Team
@@ -106,15 +106,15 @@ def snapshot_points_any(*, org: Organisation, kind: str, parts: list[tuple[Q, li
     return points
 
 
-def history_range(*, org: Organisation, kind: str) -> tuple[str, str] | None:
+def history_range(*, org: Organisation, kind: str, teams: list[Team] | None = None) -> tuple[str, str] | None:
     """The first and last window end weeks the organisation has snapshots for: as its last
-    recompute wrote down (one row), else from the snapshots."""
-    mark = (
-        Watermark.objects.filter(org=org, team__isnull=True)
-        .exclude(first_week="")
-        .values_list("first_week", "last_week")
-        .first()
-    )
+    recompute wrote down (one row, read along with `teams` when they come from `team_list`),
+    else from the snapshots."""
+    if teams and hasattr(teams[0], "history_first"):
+        first, last = getattr(teams[0], "history_first"), getattr(teams[0], "history_last")  # noqa: B009
+        mark = (first, last) if first else None
+    else:
+        mark = _history_mark(org).values_list("first_week", "last_week").first()
     if mark is not None:
         return mark
     bounds = MetricSnapshot.objects.filter(
@@ -123,8 +123,22 @@ def history_range(*, org: Organisation, kind: str) -> tuple[str, str] | None:
     return (bounds["first"], bounds["last"]) if bounds["first"] else None
 
 
+def _history_mark(org: Organisation) -> QuerySet[Watermark]:
+    return Watermark.objects.filter(org=org, team__isnull=True).exclude(first_week="")
+
+
 def team_list(*, org: Organisation) -> list[Team]:
-    return list(Team.objects.filter(org=org).order_by("name", "slug"))
+    """The organisation's teams by name, each carrying the weeks its snapshots cover
+    (`history_first`, `history_last`, for `history_range`): one query."""
+    mark = _history_mark(org)
+    return list(
+        Team.objects.filter(org=org)
+        .annotate(
+            history_first=Subquery(mark.values("first_week")[:1]),
+            history_last=Subquery(mark.values("last_week")[:1]),
+        )
+        .order_by("name", "slug")
+    )
 
 
 # --- freshness -----------------------------------------------------------------------------------

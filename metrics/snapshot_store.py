@@ -194,7 +194,9 @@ def write_new(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at:
             np.asarray(columns["window_kind"], dtype=object).astype(str),
         )
     )
-    texts = [_copy_texts([columns[name][i] for i in order]) for name in _INCOMING_COLUMNS]
+    texts = [
+        _COLUMN_TEXTS.get(name, _copy_texts)(_reordered(columns[name], order)) for name in _INCOMING_COLUMNS
+    ]
     prefix = f"{int(org_id)}\t"
     suffix = f"\t{computed_at.isoformat()}\n"
     data = "".join(f"{prefix}{line}{suffix}" for line in map("\t".join, zip(*texts, strict=True)))
@@ -241,6 +243,41 @@ def _copy_texts(values: Sequence[Any]) -> list[str]:
         else str(value)
         for value in values
     ]
+
+
+def _reordered(values: Sequence[Any], order: np.ndarray) -> list[Any]:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column[order].tolist()
+
+
+def _ids_or_null(values: Sequence[int | None]) -> list[str]:
+    return ["\\N" if value is None else str(value) for value in values]
+
+
+def _floats_or_null(values: Sequence[float | None]) -> list[str]:
+    """`_copy_texts` of floats (or None), without asking each value its type."""
+    return ["\\N" if value is None else repr(value) for value in values]
+
+
+def _texts(values: Sequence[str | None]) -> list[str]:
+    return ["\\N" if value is None else _escaped(value) for value in values]
+
+
+# The columns of `Snapshots.columns` whose values are all of one type: their texts as
+# `_copy_texts` writes them, faster (a first recompute writes a few hundred thousand rows).
+_COLUMN_TEXTS: dict[str, Any] = {
+    "team": _ids_or_null,
+    "metric": _texts,
+    "window_kind": _texts,
+    "window_start": _texts,
+    "window_end": _texts,
+    "value": _floats_or_null,
+    "numerator": _floats_or_null,
+    "denominator": _floats_or_null,
+    "cohort": _ids_or_null,
+    "extra": _texts,
+}
 
 
 def _escaped(text: str) -> str:

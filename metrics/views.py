@@ -88,7 +88,7 @@ def dashboard_scope(
             raise Http404(_("No such team in this organisation."))
     kind = form.value("window", DEFAULT_WINDOW)
     now = services.current_week(org)
-    history = selectors.history_range(org=org, kind=kind)
+    history = selectors.history_range(org=org, kind=kind, teams=teams)
     first, last = history if history else (now, now)
     last = max(last, now)
     count = services.week_index(last) - services.week_index(first) + 1

@@ -1,5 +1,5 @@
 """What the snapshots were computed from, and the changes announced since (metrics.models'
-`Watermark` and `RecordChange`): reads and writes for `metrics.services`' recomputes.
+`Watermark` and `RecordChange`): reads and writes for the recomputes (`metrics.recompute`).
 
 A recompute after a change compares each changed team's week digests (`week_digests`) with its
 watermark's: only the windows containing a week whose digest moved are computed again. The nightly

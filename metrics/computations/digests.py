@@ -6,7 +6,7 @@ Every metric of a window is a function of the cohort records placed in the windo
 each of its records (every column, the cohort's name included): two loads whose digests agree on a
 week give that week the same records, so the windows that contain it keep their numbers. A
 change's weeks are those whose digests differ; a recompute rewrites only the windows containing
-them (`metrics.services`).
+them (`metrics.recompute`).
 
 Instants before week `lo` count in week `lo − 1`, instants after week `hi` in week `hi + 1`
 (`Calendar` clamps them there): a change outside the weeks computed still shows, in those weeks.
