@@ -44,6 +44,7 @@ def test_log_in_create_a_team_invite_a_member_and_switch_language(
         "Conflits",
         "Expériences",
         "Retours",
+        "Lancements",
         "Tableaux",
         "de",
         "bord",
