@@ -33,6 +33,7 @@ from metrics.texts import (
     LEVELS,
     METRIC_TEXTS,
     SHARE_METRICS,
+    WINDOW_EMPTY,
     format_value,
     number,
     percent,
@@ -173,6 +174,8 @@ class Card:
     denominator: float | None = None
     is_dora: bool = False
     fraction: str = ""
+    has_trend: bool = False  # an earlier window of the trend has a value
+    window_empty: str = ""  # what an empty window means, when the trend has earlier values
 
 
 def _fraction(metric: str, point: Point | None) -> str:
@@ -263,6 +266,8 @@ def cards(
                 denominator=None if point is None else point.denominator,
                 is_dora=metric in DORA_METRICS,
                 fraction=_fraction(metric, point),
+                has_trend=any(v is not None for v in values[:-1]),
+                window_empty=str(WINDOW_EMPTY[metric]),
             )
         )
     return result
