@@ -37,14 +37,17 @@ def test_the_team_table_fits_a_laptop_screen(new_page, live_server, example_org,
     # Every column can be reached: the table scrolls inside its own box, the team names stay put.
     wrap = page.locator(".team-table-wrap")
     box = wrap.bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 1280
+    assert box is not None
+    assert box["x"] + box["width"] <= 1280
     last = page.locator(".team-table thead th").last
     last.scroll_into_view_if_needed()
     last_box = last.bounding_box()
-    assert last_box is not None and last_box["x"] + last_box["width"] <= 1280 + 1
+    assert last_box is not None
+    assert last_box["x"] + last_box["width"] <= 1280 + 1
     assert page.locator(".team-table-wrap").evaluate("el => el.scrollLeft") > 0 or last_box["x"] > 0
     for cell in (page.locator(".team-table thead th").first, page.locator(".team-table tbody th").first):
         cell_box = cell.bounding_box()  # the team names stay in view while the columns scroll
-        assert cell_box is not None and cell_box["x"] >= box["x"] - 1
+        assert cell_box is not None
+        assert cell_box["x"] >= box["x"] - 1
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"e2e-team-table-{path.strip('/') or 'overview'}-1280.png"))
