@@ -137,7 +137,7 @@ def extra_lines(metric: str, point: Point | None, targets: Mapping[str, Target])
             if level in LEVELS
         ]
         hours = extra.get("median_hours_to_decision")
-        lines.append((_("Median time to decision"), _hours(hours)))
+        lines.append((_("Median time to decision (decided escalations)"), _hours(hours)))
         return lines
     return []
 

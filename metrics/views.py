@@ -38,6 +38,7 @@ from metrics.computations import DORA_METRICS, METRICS, targets_with_overrides
 from metrics.forms import DashboardFilterForm
 from metrics.lead_time_split import lead_time_split
 from metrics.models import MetricSnapshot
+from metrics.open_escalations import open_escalations
 from metrics.texts import (
     BANDS,
     DORA_BAND_RULES,
@@ -291,6 +292,7 @@ def _cache_key(context: dict[str, Any], *, org: Any, page: str) -> str | None:
         context["current_week"],
         json.dumps(services.org_targets(org), sort_keys=True),
         [(team.pk, team.slug, team.name) for team in context["teams"]],
+        context["open_escalations"].fingerprint() if "open_escalations" in context else "",
     ]
     digest = hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
     return f"metrics:page:{org.pk}:{digest}"
@@ -319,6 +321,8 @@ def _dashboard(request: HttpRequest, page: str, *, team_slug: str | None = None)
     scope, weeks, has_data = dashboard_scope(request, org=org, teams=teams, team_slug=team_slug)
     context = base_context(page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data)
     template = PAGES[page][2]
+    if page == "escalations":  # live, not snapshots: how long each undecided one has waited
+        context["open_escalations"] = open_escalations(org=org, team=scope.team)
 
     def render_partial() -> str:
         _fill(context, org=org, page=page)

@@ -51,3 +51,45 @@ def test_the_team_table_fits_a_laptop_screen(new_page, live_server, example_org,
         assert cell_box["x"] >= box["x"] - 1
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"e2e-team-table-{path.strip('/') or 'overview'}-1280.png"))
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_escalations_waiting_and_a_team_page_on_screen(new_page, live_server, example_org, size):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rituals.models import Conflict, Escalation
+
+    team = example_org.teams.order_by("slug").first()
+    opened = timezone.now() - timedelta(days=12, hours=2)
+    conflict = Conflict.objects.create(
+        org=example_org, team=team, key="C-77", title="Refunds", category="scope", opened_at=opened
+    )
+    Escalation.objects.create(
+        org=example_org, key="E-77", level=2, title="Refund policy", opened_at=opened, conflict=conflict
+    )
+    cto = MembershipFactory(org=example_org, role="cto", user=UserFactory(name="Camille CTO"))
+    page = new_page(viewport=size, locale="en-GB")
+    browser_login(page, live_server, cto)
+    page.goto(f"{live_server.url}/dashboards/escalations/?window=13w&to={LAST_WEEK}")
+    waiting = page.locator(".open-escalations")
+    text = waiting.inner_text()
+    assert "2 open escalations · the oldest, E-4, has waited" in text  # the example's own, older
+    assert "12 days" in text
+    assert waiting.is_visible()
+    assert page.evaluate(OVERFLOW)
+    waiting.locator("a", has_text="Refund policy").click()
+    page.wait_for_url("**/escalations/*/")
+    assert "Refund policy" in page.content()
+    page.go_back()
+    page.wait_for_selector(".open-escalations")
+    page.wait_for_load_state("networkidle")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"e2e-escalations-{size[0]}.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/dashboards/teams/{team.slug}/?window=13w&to={LAST_WEEK}")
+    page.wait_for_selector("[data-figure] .main-svg")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(OVERFLOW)
+    page.screenshot(path=str(SHOTS / f"e2e-team-{size[0]}.png"), full_page=True)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from metrics import services
 from metrics.models import MetricSnapshot
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, UserFactory
 from tests.metrics.example_org import LAST_WEEK, import_example
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,75 @@ def test_an_empty_window_in_french(cto, example_org):
     cto.post(reverse("set_language"), {"language": "fr"})
     body = cto.get(reverse("metrics:dora") + f"?window=4w&to={LAST_WEEK}", HTTP_ACCEPT_LANGUAGE="fr").content
     assert "Aucun incident résolu sur cette période".encode() in body
+
+
+# --- open escalations and their age --------------------------------------------------------------
+
+
+def _escalate(org, team, key, *, days, level=2, decided_after_hours=None):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rituals.models import Conflict, Escalation
+
+    opened = timezone.now() - timedelta(days=days, hours=1)
+    conflict = Conflict.objects.create(
+        org=org, team=team, key=f"C-{key}", title=f"About {key}", category="scope", opened_at=opened
+    )
+    return Escalation.objects.create(
+        org=org,
+        key=key,
+        level=level,
+        title=f"Decide {key}",
+        opened_at=opened,
+        conflict=conflict,
+        decided_at=opened + timedelta(hours=decided_after_hours) if decided_after_hours is not None else None,
+        decision="Go" if decided_after_hours is not None else "",
+    )
+
+
+def test_the_escalations_page_shows_the_ones_waiting_and_the_oldest(cto, example_org):
+    from rituals.models import Escalation
+
+    Escalation.objects.filter(org=example_org, decided_at__isnull=True).delete()
+    first, second = example_org.teams.order_by("slug")[:2]
+    old = _escalate(example_org, first, "E-90", days=12, level=2)
+    _escalate(example_org, second, "E-91", days=3, level=1)
+    _escalate(example_org, first, "E-92", days=20, decided_after_hours=0)  # decided: not waiting
+    other = _escalate(OrganisationFactory(), TeamFactory(), "E-93", days=40)  # another organisation
+
+    body = cto.get(reverse("metrics:escalations") + f"?to={LAST_WEEK}").content.decode()
+    panel = body[body.index('class="card open-escalations"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "the oldest, E-90, has waited 12 days" in panel
+    assert panel.index("E-90") < panel.index("E-91")  # the oldest first
+    assert "3 days" in panel
+    assert "Level 2 · VP Product + CTO" in panel
+    assert first.name in panel
+    assert reverse("rituals:escalation_detail", args=[old.pk]) in panel
+    assert "E-92" not in panel
+    assert other.key not in panel
+    assert "Median time to decision (decided escalations)" in body
+
+    # Filtered to a team: only its own.
+    body = cto.get(reverse("metrics:escalations") + f"?team={second.slug}&to={LAST_WEEK}").content.decode()
+    assert "the oldest, E-91, has waited 3 days" in body
+    assert "E-90" not in body
+
+    # The page is cached, but a new escalation shows at once (not at the next recompute).
+    _escalate(example_org, first, "E-94", days=30)
+    body = cto.get(reverse("metrics:escalations") + f"?to={LAST_WEEK}").content.decode()
+    assert "the oldest, E-94, has waited 30 days" in body
+
+
+def test_no_escalation_waiting_says_so_in_french(cto, example_org):
+    from rituals.models import Escalation
+
+    Escalation.objects.filter(org=example_org, decided_at__isnull=True).delete()
+    cto.post(reverse("set_language"), {"language": "fr"})
+    body = cto.get(reverse("metrics:escalations") + f"?to={LAST_WEEK}").content.decode()
+    assert "Aucune escalade n'attend de décision." in body
+    _escalate(example_org, example_org.teams.first(), "E-95", days=1)
+    body = cto.get(reverse("metrics:escalations") + f"?to={LAST_WEEK}").content.decode()
+    assert "la plus ancienne, E-95, attend depuis 1 jour" in body
