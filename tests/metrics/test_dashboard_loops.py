@@ -131,3 +131,86 @@ def test_no_escalation_waiting_says_so_in_french(cto, example_org):
     _escalate(example_org, example_org.teams.first(), "E-95", days=1)
     body = cto.get(reverse("metrics:escalations") + f"?to={LAST_WEEK}").content.decode()
     assert "la plus ancienne, E-95, attend depuis 1 jour" in body
+
+
+# --- CSV: what the screen shows, and the records behind a number ---------------------------------
+
+
+def _csv(response):
+    import csv
+    import io
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_export_holds_what_the_dora_page_shows(cto, example_org):
+    page = cto.get(reverse("metrics:dora") + f"?window=13w&to={LAST_WEEK}").content.decode()
+    assert "dashboard=dora" in page  # the page links its own export
+    rows = _csv(cto.get(reverse("metrics:export_csv") + f"?window=13w&to={LAST_WEEK}&dashboard=dora"))
+    header, rows = rows[0], rows[1:]
+    assert header == [
+        "Team", "Metric", "From", "To", "Value", "Raw value", "Unit", "Target", "Status", "Records counted"
+    ]  # fmt: skip
+    teams = [t.name for t in example_org.teams.order_by("name", "slug")]
+    assert [r[0] for r in rows] == [name for name in [*teams, "Organisation"] for _ in range(4)]
+    assert {r[1] for r in rows} == {
+        "Deployment frequency", "Lead time for changes", "Change failure rate", "Time to restore service"
+    }  # fmt: skip
+    first = services.shift_week(LAST_WEEK, -12)
+    assert {(r[2], r[3]) for r in rows} == {(first, LAST_WEEK)}
+    org_lead = next(r for r in rows if r[0] == "Organisation" and r[1] == "Lead time for changes")
+    snapshot = MetricSnapshot.objects.get(
+        org=example_org, team=None, metric="lead_time_for_changes", window_kind="13w", window_end=LAST_WEEK
+    )
+    assert float(org_lead[5]) == pytest.approx(snapshot.value)
+    assert org_lead[4] in page  # formatted as on screen ("78 h")
+    assert org_lead[7].replace("\xa0", " ") == "< 24 h"
+    assert org_lead[8] in {"On target", "Close to target", "Off target"}
+    assert int(org_lead[9]) == snapshot.cohort
+    assert "{" not in "".join(",".join(r) for r in rows)  # no JSON column
+
+
+def test_the_export_of_a_team_in_french(cto, example_org):
+    team = example_org.teams.order_by("slug").first()
+    cto.post(reverse("set_language"), {"language": "fr"})
+    rows = _csv(cto.get(reverse("metrics:export_csv") + f"?team={team.slug}&window=4w&to={LAST_WEEK}"))
+    assert rows[0][:5] == ["Équipe", "Métrique", "Du", "Au", "Valeur"]
+    assert {r[0] for r in rows[1:]} == {team.name, "Organisation"}
+    assert len(rows) == 1 + 2 * 14  # every metric of the overview
+
+
+@pytest.mark.parametrize("query", ["?team=nope", "?window=%00&to=9999-W99", "?dashboard=%ED%A0%80"])
+def test_the_export_of_bad_filters_is_no_500(cto, query):
+    assert cto.get(reverse("metrics:export_csv") + query).status_code in {200, 400, 404}
+
+
+def test_the_export_of_another_organisations_team_is_not_found(example_org, assert_404_for_outsider):
+    slug = example_org.teams.first().slug
+    assert_404_for_outsider(reverse("metrics:export_csv") + f"?team={slug}")
+    assert_404_for_outsider(reverse("metrics:drilldown_csv", args=["velocity"]) + f"?team={slug}")
+
+
+def test_the_records_csv_holds_every_record_listed_not_one_page(cto, example_org, monkeypatch):
+    from metrics import drilldown
+
+    monkeypatch.setattr(drilldown, "PER_PAGE", 5)
+    monkeypatch.setattr(drilldown, "CSV_BATCH", 7)  # the CSV reads in batches too
+
+    url = reverse("metrics:drilldown", args=["lead_time_for_changes"]) + f"?window=13w&to={LAST_WEEK}"
+    page = cto.get(url).content.decode()
+    listing = cto.get(url).context["listing"]
+    assert listing.total > drilldown.PER_PAGE  # more than one page
+    link = reverse("metrics:drilldown_csv", args=["lead_time_for_changes"])
+    assert link in page
+    rows = _csv(cto.get(link + f"?window=13w&to={LAST_WEEK}"))
+    assert rows[0] == [label for label, _numeric in listing.columns]
+    assert len(rows) - 1 == listing.total
+    assert rows[1] == [cell.text for cell in listing.rows[0]]
+
+
+def test_the_records_csv_of_an_unknown_metric_is_not_found(cto):
+    assert cto.get(reverse("metrics:drilldown_csv", args=["nope"])).status_code == 404
