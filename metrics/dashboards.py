@@ -304,6 +304,7 @@ def team_table(
     targets: Mapping[str, Target],
     scope: Scope,
     include_org: bool = True,
+    own: Mapping[int, Mapping[str, Target]] | None = None,
 ) -> list[TeamRow]:
     """One row per team (then the organisation): each metric's value and light at the window.
     Forty teams make hundreds of cells: labels and URLs are built once, not per cell."""
@@ -319,9 +320,10 @@ def team_table(
         team_id = team.pk if team else None
         query = f"{window}&{urlencode({'team': team.slug})}" if team else window
         row = TeamRow(team=team, url=f"{team_page}{team.slug}/?{other}" if team else "")
+        held_to = (own or {}).get(team_id, targets) if team_id is not None else targets  # a team's own
         for metric in metrics:
             point = at_end.get((team_id, metric))
-            state = light(metric, point, targets)
+            state = light(metric, point, held_to)
             kind = band(point)
             cell = Cell(
                 display=format_value(metric, None if point is None else point.value, short=True),

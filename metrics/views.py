@@ -34,7 +34,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from collab.models import Team
 from metrics import dashboards, selectors, services
-from metrics.computations import DORA_METRICS, METRICS, targets_with_overrides
+from metrics.computations import DORA_METRICS, METRICS, targets_for_team, team_overrides
 from metrics.forms import DashboardFilterForm
 from metrics.lead_time_split import lead_time_split
 from metrics.models import MetricSnapshot
@@ -116,7 +116,10 @@ def base_context(
         "current_week": services.current_week(org),
         "has_data": has_data,
         "freshness": selectors.freshness(org=org),
-        "targets": targets_with_overrides(services.org_targets(org)),
+        # A team's page reads the team's own targets where it has them.
+        "targets": targets_for_team(
+            services.org_targets(org), org.targets, scope.team.slug if scope.team else None
+        ),
         "tabs": _tabs(scope),
         "action_url": reverse(PAGES[page][1]) if page in PAGES else reverse("metrics:overview"),
         # The selects' options, built once (three years of weeks make a long list to loop over).
@@ -235,7 +238,14 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
         "cards": cards,
         "table_metrics": [(m, METRIC_TEXTS[m]["label"]) for m in metrics],
         "team_rows": (
-            dashboards.team_table(metrics, teams=teams, at_end=at_end, targets=targets, scope=scope)
+            dashboards.team_table(
+                metrics,
+                teams=teams,
+                at_end=at_end,
+                targets=targets,
+                scope=scope,
+                own=_own_targets(org, teams),
+            )
             if scope.team is None
             else []
         ),
@@ -275,6 +285,16 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
     ]
 
 
+def _own_targets(org: Any, teams: list[Team]) -> dict[int, Any]:
+    """The targets of the teams that have their own (team id → targets)."""
+    org_overrides = services.org_targets(org)
+    return {
+        team.pk: targets_for_team(org_overrides, org.targets, team.slug)
+        for team in teams
+        if team_overrides(org.targets, team.slug)
+    }
+
+
 def _cache_key(context: dict[str, Any], *, org: Any, page: str) -> str | None:
     freshness: selectors.Freshness = context["freshness"]
     if freshness.queue_down:
@@ -291,6 +311,7 @@ def _cache_key(context: dict[str, Any], *, org: Any, page: str) -> str | None:
         freshness.version,
         context["current_week"],
         json.dumps(services.org_targets(org), sort_keys=True),
+        json.dumps(org.targets.get("teams") if isinstance(org.targets, dict) else None, sort_keys=True),
         [(team.pk, team.slug, team.name) for team in context["teams"]],
         context["open_escalations"].fingerprint() if "open_escalations" in context else "",
     ]
@@ -415,7 +436,9 @@ def velocity_panel(request: HttpRequest, slug: str) -> HttpResponse:
     org = need_org(request)
     team = get_object_or_404(Team.objects.filter(org=org), slug=slug)
     rows = velocity_rows(selectors.team_velocity_summary(team))
-    target = target_text("predictability", targets_with_overrides(services.org_targets(org)))
+    target = target_text(
+        "predictability", targets_for_team(services.org_targets(org), org.targets, team.slug)
+    )
     return render(
         request, "metrics/includes/velocity_panel.html", {"velocity": rows, "predictability_target": target}
     )

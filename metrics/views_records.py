@@ -26,7 +26,7 @@ from collab.models import Team
 from collab.permissions import Cap, require
 from collab.weeks import org_zone
 from metrics import selectors, services
-from metrics.computations import DEFAULT_TARGETS, METRICS, status, targets_for_team
+from metrics.computations import DEFAULT_TARGETS, METRICS, status, targets_for_team, team_overrides
 from metrics.dashboards import light_labels
 from metrics.drilldown import cohort_listing, cohort_table
 from metrics.forms import DashboardFilterForm, TargetsForm
@@ -262,27 +262,61 @@ def _csv_number(value: float | None) -> str:
 @require_http_methods(["GET", "POST"])
 @require(Cap.MANAGE_ORG)
 def targets(request: HttpRequest) -> HttpResponse:
-    """The organisation's targets; a change recomputes its snapshots within a minute."""
+    """The organisation's targets, or one team's own (`?team=slug`: a blank field keeps the
+    organisation's); a change recomputes its snapshots within a minute."""
     org = need_org(request)
-    overrides = services.org_targets(org)
-    form = TargetsForm(request.POST or None, overrides=overrides)
+    teams = selectors.team_list(org=org)
+    slug = request.GET.get("team", "")
+    team = next((t for t in teams if t.slug == slug), None)
+    if slug and team is None:
+        raise Http404(_("No such team in this organisation."))
+    org_overrides = services.org_targets(org)
+    stored = org.targets if isinstance(org.targets, dict) else {}
+    if team is None:
+        form = TargetsForm(request.POST or None, overrides=org_overrides)
+    else:
+        form = TargetsForm(
+            request.POST or None, overrides=team_overrides(stored, team.slug), inherited=org_overrides
+        )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            # Keys the metrics engine doesn't read (the rituals' own targets) are kept as they are.
+            org.refresh_from_db(fields=["targets"])
             stored = org.targets if isinstance(org.targets, dict) else {}
-            kept = {k: v for k, v in stored.items() if k not in DEFAULT_TARGETS}
-            org.targets = kept | form.overrides()
+            if team is None:
+                # Keys the metrics engine doesn't read (the rituals' own targets, the teams') are kept.
+                kept = {k: v for k, v in stored.items() if k not in DEFAULT_TARGETS}
+                org.targets = kept | form.overrides()
+            else:
+                own = stored.get("teams") if isinstance(stored.get("teams"), dict) else {}
+                own = {k: v for k, v in own.items() if k in {t.slug for t in teams}} | {
+                    team.slug: form.overrides()
+                }
+                org.targets = stored | {"teams": {k: v for k, v in own.items() if v}}
+                if not org.targets["teams"]:
+                    del org.targets["teams"]
             org.save(update_fields=["targets"])
             audit_record(
                 org=org,
                 actor=getattr(request, "membership", None),
                 action="targets_changed",
-                details={"metrics": sorted(org.targets)},
+                details={"metrics": sorted(form.overrides()), "team": team.slug if team else None},
             )
             transaction.on_commit(lambda: services.org_metrics_refresh_later(org_id=org.pk))
         messages.success(request, _("Targets saved. The dashboards recompute within a minute."))
-        return HttpResponseRedirect(reverse("metrics:targets"))
-    return render(request, "metrics/targets.html", {"form": form, "page": "targets", "defaults_note": True})
+        return HttpResponseRedirect(reverse("metrics:targets") + (f"?team={team.slug}" if team else ""))
+    own_targets = stored.get("teams") if isinstance(stored.get("teams"), dict) else {}
+    return render(
+        request,
+        "metrics/targets.html",
+        {
+            "form": form,
+            "page": "targets",
+            "defaults_note": True,
+            "teams": teams,
+            "team": team,
+            "teams_with_own": [t for t in teams if own_targets.get(t.slug)],
+        },
+    )
 
 
 @login_required

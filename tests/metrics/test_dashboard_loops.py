@@ -214,3 +214,116 @@ def test_the_records_csv_holds_every_record_listed_not_one_page(cto, example_org
 
 def test_the_records_csv_of_an_unknown_metric_is_not_found(cto):
     assert cto.get(reverse("metrics:drilldown_csv", args=["nope"])).status_code == 404
+
+
+# --- targets per team -----------------------------------------------------------------------------
+
+
+def test_a_manager_sets_a_teams_own_target_and_its_page_and_row_use_it(
+    example_org, cto, django_capture_on_commit_callbacks
+):
+    first, second = example_org.teams.order_by("slug")[:2]
+    example_org.targets = {"speaking_share_min": 0.3, "rework_rate": 0.2}
+    example_org.save(update_fields=["targets"])
+    url = reverse("metrics:targets") + f"?team={first.slug}"
+    page = cto.get(url).content.decode()
+    assert 'placeholder="20"' in page  # a blank field keeps the organisation's 20 %
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cto.post(url, {"time_to_restore": "48", "rework_rate": "20"})
+    assert response.status_code == 302
+    example_org.refresh_from_db()
+    assert example_org.targets == {
+        "speaking_share_min": 0.3,
+        "rework_rate": 0.2,
+        "teams": {first.slug: {"time_to_restore": 48.0}},  # the same as the organisation's: not stored
+    }
+    assert 'value="48"' in cto.get(url).content.decode()
+
+    team_page = cto.get(reverse("metrics:team", args=[first.slug]) + f"?window=13w&to={LAST_WEEK}")
+    card = team_page.content.decode()
+    card = card[card.index('id="metric-time_to_restore"') :]
+    assert "Target: <strong>&lt; 48\u00a0h</strong>" in card[: card.index("</article>")]
+    other = cto.get(reverse("metrics:team", args=[second.slug]) + f"?window=13w&to={LAST_WEEK}")
+    card = other.content.decode()
+    card = card[card.index('id="metric-time_to_restore"') :]
+    assert "Target: <strong>&lt; 1\u00a0h</strong>" in card[: card.index("</article>")]
+
+    # The team table: the team's light against its own target, the others' against the organisation's.
+    rows = {
+        row.team.slug if row.team else None: row
+        for row in cto.get(reverse("metrics:dora") + f"?window=13w&to={LAST_WEEK}").context["team_rows"]
+    }
+    index = list(cto.get(reverse("metrics:dora")).context["table_metrics"]).index(
+        ("time_to_restore", "Time to restore service")
+    )
+    value = MetricSnapshot.objects.get(
+        org=example_org, team=first, metric="time_to_restore", window_kind="13w", window_end=LAST_WEEK
+    ).value
+    assert value < 48  # the example's 20 h
+    assert rows[first.slug].cells[index].light == "good"
+    assert rows[None].cells[index].light != "good"  # the organisation's target is still 1 h
+
+    # Blank again: back to the organisation's target, and the "teams" key goes.
+    cto.post(url, {"time_to_restore": "", "rework_rate": ""})
+    example_org.refresh_from_db()
+    assert example_org.targets == {"speaking_share_min": 0.3, "rework_rate": 0.2}
+
+
+def test_the_organisation_form_keeps_the_teams_targets(example_org, cto):
+    slug = example_org.teams.first().slug
+    example_org.targets = {"teams": {slug: {"team_pulse": 3.5}}}
+    example_org.save(update_fields=["targets"])
+    cto.post(reverse("metrics:targets"), {"rework_rate": "10"})
+    example_org.refresh_from_db()
+    assert example_org.targets == {"teams": {slug: {"team_pulse": 3.5}}, "rework_rate": 0.1}
+
+
+def test_team_targets_are_for_managers_of_this_organisation(example_org, client_for, client):
+    slug = example_org.teams.first().slug
+    pm = client_for(MembershipFactory(org=example_org, role="pm", user=UserFactory()))
+    assert pm.get(reverse("metrics:targets") + f"?team={slug}").status_code == 403
+    elsewhere = client_for(MembershipFactory(org=OrganisationFactory(), role="cto", user=UserFactory()))
+    url = reverse("metrics:targets") + f"?team={slug}"
+    assert elsewhere.get(url).status_code == 404  # another organisation's manager
+    assert elsewhere.post(url, {"team_pulse": "2"}).status_code == 404
+    example_org.refresh_from_db()
+    assert not example_org.targets
+
+
+@pytest.mark.parametrize("team", ["nope", "%00", "%ED%A0%80"])
+def test_an_unknown_team_on_the_targets_page_is_no_500(cto, team):
+    assert cto.get(reverse("metrics:targets") + f"?team={team}").status_code in {400, 404}
+
+
+def test_bad_team_targets_get_field_errors(example_org, cto):
+    slug = example_org.teams.first().slug
+    response = cto.post(reverse("metrics:targets") + f"?team={slug}", {"team_pulse": "9"})
+    assert response.status_code == 200
+    assert "less than or equal to 5" in " ".join(response.context["form"].errors["team_pulse"])
+    example_org.refresh_from_db()
+    assert not example_org.targets
+
+
+def test_the_workspace_round_trips_team_targets():
+    import copy
+
+    from tests.collab.test_workspace_export import example_document
+    from workspace.exporter import export_workspace
+    from workspace.importer import import_workspace
+    from workspace.validation import validate_workspace
+
+    doc = example_document()
+    slug = doc["teams"][0]["slug"]
+    doc["targets"] = (doc.get("targets") or {}) | {
+        "teams": {slug: {"time_to_restore": 48, "predictability": 0.6}}
+    }
+    assert validate_workspace(doc) == []
+    org = import_workspace(copy.deepcopy(doc))
+    assert org.targets["teams"] == {slug: {"time_to_restore": 48, "predictability": 0.6}}
+    assert export_workspace(org)["targets"]["teams"] == doc["targets"]["teams"]
+
+    bad = copy.deepcopy(doc)
+    bad["targets"]["teams"] = {"ghosts": {"time_to_restore": 2}, slug: {"colour": 1}}
+    messages = [str(error) for error in validate_workspace(bad)]
+    assert any("unknown team" in m and "ghosts" in m for m in messages), messages
+    assert any("unknown metric" in m and "colour" in m for m in messages), messages
