@@ -77,8 +77,5 @@ def open_escalations(*, org: Organisation, team: Team | None = None) -> OpenEsca
 
 
 def _team_name(escalation: Escalation) -> str:
-    if escalation.conflict_id and escalation.conflict and escalation.conflict.team_id:
-        return escalation.conflict.team.name
-    if escalation.sync_id and escalation.sync and escalation.sync.team_id:
-        return escalation.sync.team.name
-    return ""
+    team = escalation.team
+    return team.name if team is not None else ""

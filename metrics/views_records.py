@@ -113,7 +113,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     metrics = PAGES[page][0] if page in PAGES else METRICS
     first = services.shift_week(scope.end, -(services.WINDOW_KINDS[scope.kind] - 1))
     shown: list[Team | None] = [scope.team, None] if scope.team else [*teams, None]
-    found = {
+    found: dict[tuple[int | None, str], tuple[float | None, int]] = {
         (team_id, metric): (value, cohort)
         for team_id, metric, value, cohort in MetricSnapshot.objects.filter(
             org=org, window_kind=scope.kind, window_start=first, metric__in=metrics
@@ -287,7 +287,8 @@ def targets(request: HttpRequest) -> HttpResponse:
                 kept = {k: v for k, v in stored.items() if k not in DEFAULT_TARGETS}
                 org.targets = kept | form.overrides()
             else:
-                own = stored.get("teams") if isinstance(stored.get("teams"), dict) else {}
+                previous = stored.get("teams")
+                own: dict[str, Any] = previous if isinstance(previous, dict) else {}
                 own = {k: v for k, v in own.items() if k in {t.slug for t in teams}} | {
                     team.slug: form.overrides()
                 }
@@ -304,7 +305,8 @@ def targets(request: HttpRequest) -> HttpResponse:
             transaction.on_commit(lambda: services.org_metrics_refresh_later(org_id=org.pk))
         messages.success(request, _("Targets saved. The dashboards recompute within a minute."))
         return HttpResponseRedirect(reverse("metrics:targets") + (f"?team={team.slug}" if team else ""))
-    own_targets = stored.get("teams") if isinstance(stored.get("teams"), dict) else {}
+    saved = stored.get("teams")
+    own_targets: dict[str, Any] = saved if isinstance(saved, dict) else {}
     return render(
         request,
         "metrics/targets.html",
