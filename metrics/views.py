@@ -104,6 +104,15 @@ def dashboard_scope(
 def base_context(
     *, page: str, org: Any, scope: dashboards.Scope, teams: list[Team], weeks: list[str], has_data: bool
 ) -> dict[str, Any]:
+    context = _base_context(page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data)
+    if page == "escalations":  # live, not snapshots: how long each undecided one has waited
+        context["open_escalations"] = open_escalations(org=org, team=scope.team)
+    return context
+
+
+def _base_context(
+    *, page: str, org: Any, scope: dashboards.Scope, teams: list[Team], weeks: list[str], has_data: bool
+) -> dict[str, Any]:
     return {
         "page": page,
         "scope": scope,
@@ -342,8 +351,6 @@ def _dashboard(request: HttpRequest, page: str, *, team_slug: str | None = None)
     scope, weeks, has_data = dashboard_scope(request, org=org, teams=teams, team_slug=team_slug)
     context = base_context(page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data)
     template = PAGES[page][2]
-    if page == "escalations":  # live, not snapshots: how long each undecided one has waited
-        context["open_escalations"] = open_escalations(org=org, team=scope.team)
 
     def render_partial() -> str:
         _fill(context, org=org, page=page)
