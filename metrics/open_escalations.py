@@ -2,7 +2,7 @@
 next to the median time to decision of the decided ones (a median of decided escalations says
 nothing of the one that has waited twelve days).
 
-One bounded query (the oldest few) and one count, whatever the history: this reads the live table,
+One bounded query (the oldest few, with the count of all), whatever the history: this reads the live table,
 not the snapshots, because "waiting since" changes every day.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,7 +57,13 @@ def open_escalations(*, org: Organisation, team: Team | None = None) -> OpenEsca
     waiting = Escalation.objects.filter(org=org, decided_at__isnull=True)
     if team is not None:
         waiting = waiting.filter(Q(conflict__team=team) | Q(sync__team=team))
-    count = waiting.count()
+    # One query: the oldest few, each carrying how many wait in all (a window over every row).
+    found = list(
+        waiting.select_related("conflict__team", "sync__team")
+        .annotate(waiting_count=Window(Count("id")))
+        .order_by("opened_at", "id")[:SHOWN]
+    )
+    count = found[0].waiting_count if found else 0
     now = timezone.now()
     rows = [
         Waiting(
@@ -69,9 +75,7 @@ def open_escalations(*, org: Organisation, team: Team | None = None) -> OpenEsca
             days=max((now - escalation.opened_at).days, 0),
             url=reverse("rituals:escalation_detail", args=[escalation.pk]),
         )
-        for escalation in waiting.select_related("conflict__team", "sync__team").order_by("opened_at", "id")[
-            :SHOWN
-        ]
+        for escalation in found
     ]
     return OpenEscalations(count=count, rows=rows)
 
