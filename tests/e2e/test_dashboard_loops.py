@@ -93,3 +93,25 @@ def test_escalations_waiting_and_a_team_page_on_screen(new_page, live_server, ex
     page.wait_for_load_state("networkidle")
     assert page.evaluate(OVERFLOW)
     page.screenshot(path=str(SHOTS / f"e2e-team-{size[0]}.png"), full_page=True)
+
+
+def test_a_manager_gives_a_team_its_own_target_on_screen(new_page, live_server, example_org):
+    team = example_org.teams.order_by("slug").first()
+    cto = MembershipFactory(org=example_org, role="cto", user=UserFactory(name="Camille CTO"))
+    page = new_page(viewport=(1280, 720), locale="en-GB")
+    browser_login(page, live_server, cto)
+    page.goto(f"{live_server.url}/dashboards/targets/")
+    page.select_option("#t-team", team.slug)
+    page.click(".targets-scope button")
+    page.wait_for_url(f"**team={team.slug}**")
+    assert page.locator("#id_time_to_restore").get_attribute("placeholder") == "1"  # the organisation's
+    page.fill("#id_time_to_restore", "48")
+    page.click(".targets-form button[type=submit]")
+    page.wait_for_selector(".messages, [role=status], .alert", state="attached")
+    assert page.locator("#id_time_to_restore").input_value() == "48"
+    assert "own targets" in page.locator("#t-team").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "e2e-team-targets-1280.png"))
+    page.goto(f"{live_server.url}/dashboards/teams/{team.slug}/?window=13w&to={LAST_WEEK}")
+    card = page.locator("#metric-time_to_restore")
+    assert "< 48 h" in card.inner_text().replace("\xa0", " ")
