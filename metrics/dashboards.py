@@ -33,6 +33,7 @@ from metrics.texts import (
     LEVELS,
     METRIC_TEXTS,
     SHARE_METRICS,
+    WINDOW_EMPTY,
     format_value,
     number,
     percent,
@@ -136,7 +137,7 @@ def extra_lines(metric: str, point: Point | None, targets: Mapping[str, Target])
             if level in LEVELS
         ]
         hours = extra.get("median_hours_to_decision")
-        lines.append((_("Median time to decision"), _hours(hours)))
+        lines.append((_("Median time to decision (decided escalations)"), _hours(hours)))
         return lines
     return []
 
@@ -173,6 +174,8 @@ class Card:
     denominator: float | None = None
     is_dora: bool = False
     fraction: str = ""
+    has_trend: bool = False  # an earlier window of the trend has a value
+    window_empty: str = ""  # what an empty window means, when the trend has earlier values
 
 
 def _fraction(metric: str, point: Point | None) -> str:
@@ -263,6 +266,8 @@ def cards(
                 denominator=None if point is None else point.denominator,
                 is_dora=metric in DORA_METRICS,
                 fraction=_fraction(metric, point),
+                has_trend=any(v is not None for v in values[:-1]),
+                window_empty=str(WINDOW_EMPTY[metric]),
             )
         )
     return result
@@ -299,6 +304,7 @@ def team_table(
     targets: Mapping[str, Target],
     scope: Scope,
     include_org: bool = True,
+    own: Mapping[int, Mapping[str, Target]] | None = None,
 ) -> list[TeamRow]:
     """One row per team (then the organisation): each metric's value and light at the window.
     Forty teams make hundreds of cells: labels and URLs are built once, not per cell."""
@@ -314,9 +320,10 @@ def team_table(
         team_id = team.pk if team else None
         query = f"{window}&{urlencode({'team': team.slug})}" if team else window
         row = TeamRow(team=team, url=f"{team_page}{team.slug}/?{other}" if team else "")
+        held_to = (own or {}).get(team_id, targets) if team_id is not None else targets  # a team's own
         for metric in metrics:
             point = at_end.get((team_id, metric))
-            state = light(metric, point, targets)
+            state = light(metric, point, held_to)
             kind = band(point)
             cell = Cell(
                 display=format_value(metric, None if point is None else point.value, short=True),

@@ -9,7 +9,7 @@ queries: the count, the page, and at most two lookups for the page's rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -400,10 +400,11 @@ _METRIC_LIST = {
 }
 
 
-def cohort_listing(
-    *, org: Organisation, metric: str, team: Team | None, first_week: str, last_week: str, page: Any = 1
-) -> Listing:
-    """The records of `metric`'s cohort over [first_week, last_week], one page of them."""
+def _source(
+    *, org: Organisation, metric: str, team: Team | None, first_week: str, last_week: str
+) -> tuple[str, QuerySet[Any], Callable[[Sequence[Any]], list[list[Cell]]]]:
+    """The kind of records behind `metric`, their query over [first_week, last_week] and the
+    builder of their rows."""
     kind = _METRIC_LIST[metric]
     start, end = _bounds(org, first_week, last_week)
     queryset: QuerySet[Any]
@@ -430,6 +431,16 @@ def cohort_listing(
         queryset, rows = queries.resolved_incidents(org, team, start, end), _incident_rows
     else:
         queryset, rows = queries.pulse_answers(org, team, first_week, last_week), _pulse_rows
+    return kind, queryset, rows
+
+
+def cohort_listing(
+    *, org: Organisation, metric: str, team: Team | None, first_week: str, last_week: str, page: Any = 1
+) -> Listing:
+    """The records of `metric`'s cohort over [first_week, last_week], one page of them."""
+    kind, queryset, rows = _source(
+        org=org, metric=metric, team=team, first_week=first_week, last_week=last_week
+    )
     title, columns = _LISTS[kind]
     current = Paginator(queryset, PER_PAGE).get_page(page)
     return Listing(
@@ -438,3 +449,25 @@ def cohort_listing(
         page=current,
         rows=rows(list(current.object_list)),
     )
+
+
+CSV_BATCH = 500
+
+
+def cohort_table(
+    *, org: Organisation, metric: str, team: Team | None, first_week: str, last_week: str
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Every record of `metric`'s cohort (not one page): the column labels and the rows' texts as
+    the records page shows them, read in batches (a few queries per batch, whatever the total)."""
+    kind, queryset, rows = _source(
+        org=org, metric=metric, team=team, first_week=first_week, last_week=last_week
+    )
+    _title, columns = _LISTS[kind]
+    paginator = Paginator(queryset, CSV_BATCH)
+
+    def texts() -> Iterator[list[str]]:
+        for number_ in paginator.page_range:
+            for row in rows(list(paginator.page(number_).object_list)):
+                yield [cell.text for cell in row]
+
+    return [str(label) for label, _numeric in columns], texts()

@@ -94,24 +94,34 @@ def _target_fields() -> dict[str, forms.Field]:
 
 
 class TargetsForm(forms.Form):
-    """The organisation's targets; a blank field means the default (shown as its placeholder).
+    """The organisation's (or a team's own) targets; a blank field means the default, or for a team
+    the organisation's target (shown as its placeholder).
     Shares are entered as percentages and stored as fractions, as the engine reads them."""
 
-    def __init__(self, *args: Any, overrides: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        overrides: dict[str, Any] | None = None,
+        inherited: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`overrides`: what this level stores; `inherited`: the organisation's overrides when the
+        form edits a team's own targets (a blank field then keeps the organisation's target)."""
         super().__init__(*args, **kwargs)
         self.fields.update(_target_fields())
-        current = targets_with_overrides(overrides or {})
+        self.base = targets_with_overrides(inherited or {})
+        current = targets_with_overrides((inherited or {}) | (overrides or {}))
         for name, field in self.fields.items():
             metric, bound = _metric_of(name)
             field.widget.attrs.update({"step": "any", "inputmode": "decimal"})
-            field.widget.attrs["placeholder"] = _shown(metric, _bound(DEFAULT_TARGETS[metric], bound))
+            field.widget.attrs["placeholder"] = _shown(metric, _bound(self.base[metric], bound))
             if metric in (overrides or {}):
                 self.initial.setdefault(name, _shown_number(metric, _bound(current[metric], bound)))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         low, high = data.get("predictability_low"), data.get("predictability_high")
-        default = DEFAULT_TARGETS["predictability"]
+        default = self.base["predictability"]
         low_value = low if low is not None else default.value * 100
         high_value = high if high is not None else (default.upper or 0) * 100
         if (
@@ -133,9 +143,9 @@ class TargetsForm(forms.Form):
             if value is None:
                 continue
             stored = value / 100 if metric in SHARE_METRICS else value
-            if not math.isclose(stored, DEFAULT_TARGETS[metric].value, rel_tol=0, abs_tol=1e-12):
+            if not math.isclose(stored, self.base[metric].value, rel_tol=0, abs_tol=1e-12):
                 result[metric] = stored
-        default = DEFAULT_TARGETS["predictability"]
+        default = self.base["predictability"]
         low = data.get("predictability_low")
         high = data.get("predictability_high")
         low_value = low / 100 if low is not None else default.value

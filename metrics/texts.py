@@ -29,6 +29,7 @@ __all__ = [
     "METRIC_TEXTS",
     "SHARE_METRICS",
     "WINDOW_LABELS",
+    "WINDOW_EMPTY",
     "WINDOW_SPANS",
     "format_value",
     "number",
@@ -223,6 +224,26 @@ DORA_BAND_RULES: dict[str, tuple[Promise, Promise, Promise]] = {
         gettext_lazy("under a week"),
     ),
 }
+
+# What a window without a value means, said when the trend has earlier values (never "No data yet"
+# above a chart that has data).
+WINDOW_EMPTY: dict[str, Promise] = {
+    "time_to_alignment": gettext_lazy("No spec aligned in this window"),
+    "rework_rate": gettext_lazy("No spec aligned in this window"),
+    "first_time_acceptance": gettext_lazy("No acceptance review in this window"),
+    "conflict_one_session_rate": gettext_lazy("No conflict resolved in this window"),
+    "velocity": gettext_lazy("No feature delivered in this window"),
+    "investment_balance": gettext_lazy("No feature delivered in this window"),
+    "predictability": gettext_lazy("No feature planned in this window"),
+    "sync_discipline": gettext_lazy("No sync run in this window"),
+    "escalations": gettext_lazy("No escalation in this window"),
+    "deployment_frequency": gettext_lazy("No production deployment in this window"),
+    "lead_time_for_changes": gettext_lazy("No production deployment in this window"),
+    "change_failure_rate": gettext_lazy("No production deployment in this window"),
+    "time_to_restore": gettext_lazy("No incident resolved in this window"),
+    "team_pulse": gettext_lazy("No pulse answer in this window"),
+}
+assert set(WINDOW_EMPTY) == set(METRICS)
 
 # DRIVE section codes (other rituals' codes are shown as they are).
 # Every section code of the default ritual templates, by its title (the first template that uses a

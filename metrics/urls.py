@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboards/teams/<slug:slug>/", views.team, name="team"),
     path("dashboards/teams/<slug:slug>/velocity-panel/", views.velocity_panel, name="velocity_panel"),
     path("dashboards/records/<slug:metric>/", views_records.drilldown, name="drilldown"),
+    path("dashboards/records/<slug:metric>/export.csv", views_records.drilldown_csv, name="drilldown_csv"),
     path("dashboards/export.csv", views_records.export_csv, name="export_csv"),
     path("dashboards/targets/", views_records.targets, name="targets"),
     path("dashboards/recompute/", views_records.recompute, name="recompute"),

@@ -34,10 +34,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from collab.models import Team
 from metrics import dashboards, selectors, services
-from metrics.computations import DORA_METRICS, METRICS, targets_with_overrides
+from metrics.computations import DORA_METRICS, METRICS, targets_for_team, team_overrides
 from metrics.forms import DashboardFilterForm
 from metrics.lead_time_split import lead_time_split
 from metrics.models import MetricSnapshot
+from metrics.open_escalations import open_escalations
 from metrics.texts import (
     BANDS,
     DORA_BAND_RULES,
@@ -103,6 +104,15 @@ def dashboard_scope(
 def base_context(
     *, page: str, org: Any, scope: dashboards.Scope, teams: list[Team], weeks: list[str], has_data: bool
 ) -> dict[str, Any]:
+    context = _base_context(page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data)
+    if page == "escalations":  # live, not snapshots: how long each undecided one has waited
+        context["open_escalations"] = open_escalations(org=org, team=scope.team)
+    return context
+
+
+def _base_context(
+    *, page: str, org: Any, scope: dashboards.Scope, teams: list[Team], weeks: list[str], has_data: bool
+) -> dict[str, Any]:
     return {
         "page": page,
         "scope": scope,
@@ -115,7 +125,10 @@ def base_context(
         "current_week": services.current_week(org),
         "has_data": has_data,
         "freshness": selectors.freshness(org=org),
-        "targets": targets_with_overrides(services.org_targets(org)),
+        # A team's page reads the team's own targets where it has them.
+        "targets": targets_for_team(
+            services.org_targets(org), org.targets, scope.team.slug if scope.team else None
+        ),
         "tabs": _tabs(scope),
         "action_url": reverse(PAGES[page][1]) if page in PAGES else reverse("metrics:overview"),
         # The selects' options, built once (three years of weeks make a long list to loop over).
@@ -234,7 +247,14 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
         "cards": cards,
         "table_metrics": [(m, METRIC_TEXTS[m]["label"]) for m in metrics],
         "team_rows": (
-            dashboards.team_table(metrics, teams=teams, at_end=at_end, targets=targets, scope=scope)
+            dashboards.team_table(
+                metrics,
+                teams=teams,
+                at_end=at_end,
+                targets=targets,
+                scope=scope,
+                own=_own_targets(org, teams),
+            )
             if scope.team is None
             else []
         ),
@@ -274,6 +294,16 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
     ]
 
 
+def _own_targets(org: Any, teams: list[Team]) -> dict[int, Any]:
+    """The targets of the teams that have their own (team id → targets)."""
+    org_overrides = services.org_targets(org)
+    return {
+        team.pk: targets_for_team(org_overrides, org.targets, team.slug)
+        for team in teams
+        if team_overrides(org.targets, team.slug)
+    }
+
+
 def _cache_key(context: dict[str, Any], *, org: Any, page: str) -> str | None:
     freshness: selectors.Freshness = context["freshness"]
     if freshness.queue_down:
@@ -290,7 +320,9 @@ def _cache_key(context: dict[str, Any], *, org: Any, page: str) -> str | None:
         freshness.version,
         context["current_week"],
         json.dumps(services.org_targets(org), sort_keys=True),
+        json.dumps(org.targets.get("teams") if isinstance(org.targets, dict) else None, sort_keys=True),
         [(team.pk, team.slug, team.name) for team in context["teams"]],
+        context["open_escalations"].fingerprint() if "open_escalations" in context else "",
     ]
     digest = hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
     return f"metrics:page:{org.pk}:{digest}"
@@ -411,7 +443,9 @@ def velocity_panel(request: HttpRequest, slug: str) -> HttpResponse:
     org = need_org(request)
     team = get_object_or_404(Team.objects.filter(org=org), slug=slug)
     rows = velocity_rows(selectors.team_velocity_summary(team))
-    target = target_text("predictability", targets_with_overrides(services.org_targets(org)))
+    target = target_text(
+        "predictability", targets_for_team(services.org_targets(org), org.targets, team.slug)
+    )
     return render(
         request, "metrics/includes/velocity_panel.html", {"velocity": rows, "predictability_target": target}
     )

@@ -348,7 +348,7 @@ def _translate(error: ValidationError, out: _Collector) -> None:
                 out.add((*loc, name), "is required")
     elif keyword == "additionalProperties":
         known = subschema.get("properties", {})
-        label = "metric" if loc == ("targets",) else "field"
+        label = "metric" if loc == ("targets",) or loc[:2] == ("targets", "teams") else "field"
         for name in instance:
             if name not in known:
                 out.add(loc, f"unknown {label} {_quote(name)}", field=name)
@@ -598,6 +598,12 @@ class _SemanticChecks:
             )
             for position, member in members:
                 self.person(("teams", index, "members", position), member, "email")
+        targets = self.doc.get("targets")
+        own = targets.get("teams") if isinstance(targets, dict) else None
+        if isinstance(own, dict) and self.teams is not None:
+            for slug in own:
+                if slug not in self.teams:
+                    self.out.add(("targets", "teams"), f"unknown team {_quote(slug)}", field=slug)
 
     def check_objectives(self) -> None:
         for index, objective in _records(self.doc, "objectives"):

@@ -37,7 +37,9 @@ from metrics.computations.targets import (
     Target,
     dora_band,
     status,
+    targets_for_team,
     targets_with_overrides,
+    team_overrides,
 )
 from metrics.computations.weeks import parse_week, week_index, week_label, week_start, window_bounds
 from metrics.computations.windows import median
@@ -61,7 +63,9 @@ __all__ = [
     "parse_stored",
     "parse_week",
     "status",
+    "targets_for_team",
     "targets_with_overrides",
+    "team_overrides",
     "week_index",
     "week_label",
     "week_start",

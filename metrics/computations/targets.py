@@ -196,6 +196,29 @@ def targets_with_overrides(
     return targets
 
 
+def team_overrides(stored: Any, team_slug: str) -> dict[str, Any]:
+    """A team's own target overrides, from an organisation's stored targets (`{"teams": {slug:
+    {metric: override}}}`); metrics without a target and unreadable entries are ignored."""
+    teams = stored.get("teams") if isinstance(stored, Mapping) else None
+    mine = teams.get(team_slug) if isinstance(teams, Mapping) else None
+    if not isinstance(mine, Mapping):
+        return {}
+    return {metric: value for metric, value in mine.items() if metric in DEFAULT_TARGETS}
+
+
+def targets_for_team(
+    org_overrides: Mapping[str, Any], stored: Any, team_slug: str | None
+) -> dict[str, Target]:
+    """The targets a team is held to: its own where it has one, else the organisation's."""
+    merged = dict(org_overrides)
+    if team_slug:
+        merged |= team_overrides(stored, team_slug)
+    try:
+        return targets_with_overrides(merged)
+    except (TypeError, ValueError):  # a hand-edited entry the engine can't read: the organisation's
+        return targets_with_overrides(org_overrides)
+
+
 def status(metric: str, value: float | None, targets: Mapping[str, Target] | None = None) -> str | None:
     """Traffic light for a value: "good" when the target is met, "warn" when it misses by at most
     `WARN_MARGIN` of the target, else "bad"; None without a value or a target."""

@@ -270,11 +270,11 @@ def test_fresh_numbers_carry_no_alert(cto):
 
 
 def test_csv_export_holds_the_snapshot_table(cto, example_org):
-    response = cto.get(reverse("metrics:export_csv"))
+    response = cto.get(reverse("metrics:export_csv") + "?all=1")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == MetricSnapshot.objects.filter(org=example_org).count()
     row = next(
         r
@@ -292,8 +292,8 @@ def test_csv_export_holds_the_snapshot_table(cto, example_org):
 
 
 def test_csv_export_of_one_team_and_window(cto, example_org):
-    response = cto.get(reverse("metrics:export_csv") + "?team=team-1&window=week")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    response = cto.get(reverse("metrics:export_csv") + "?all=1&team=team-1&window=week")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert {r["team"] for r in rows} == {"team-1"}
     assert {r["window_kind"] for r in rows} == {"week"}
 
