@@ -40,6 +40,17 @@ def test_keys_read_ritual_team_and_week_per_organisation(org, team, pm, make_mem
     assert drive_sync(other, other_team, other_pm).key == f"drive-{team.slug}-{WEEK}"
 
 
+def test_keys_of_rituals_with_two_words_read_with_hyphens(org, pm):
+    sync = services.sync_create(
+        org=org,
+        team=None,
+        template=services.template_for(org, "cto_cpo"),
+        scheduled_at=SYNC_AT,
+        facilitator=pm,
+    )
+    assert sync.key == f"cto-cpo-{WEEK}"
+
+
 def test_sections_are_copied_from_the_template(org, team, pm):
     sync = drive_sync(org, team, pm)
     rows = list(sync.sections.order_by("position").values_list("code", "planned_minutes"))

@@ -45,7 +45,8 @@ def next_sync_key(*, org: Organisation, ritual: str, team: Team | None, schedule
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_KEY_LOCK_NAMESPACE, org.pk])
     week = weeks.week_bounds(scheduled_at, org.time_zone)[0]
-    base = "-".join(part for part in (ritual, team.slug[:40] if team is not None else "", week) if part)
+    kind = ritual.replace("_", "-")  # decision-review-2026-W50, not decision_review-…
+    base = "-".join(part for part in (kind, team.slug[:40] if team is not None else "", week) if part)
     taken = set(
         Sync.objects.filter(org=org, key__regex=rf"^{re.escape(base)}(-[0-9]{{1,9}})?$").values_list(
             "key", flat=True
