@@ -300,7 +300,7 @@ def targets(request: HttpRequest) -> HttpResponse:
                 org=org,
                 actor=getattr(request, "membership", None),
                 action="targets_changed",
-                details={"metrics": sorted(form.overrides()), "team": team.slug if team else None},
+                details={"metrics": sorted(form.overrides()), **({"team": team.slug} if team else {})},
             )
             transaction.on_commit(lambda: services.org_metrics_refresh_later(org_id=org.pk))
         messages.success(request, _("Targets saved. The dashboards recompute within a minute."))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from collab.models import AuditEvent
 from metrics import services
 from metrics.models import MetricSnapshot
 from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, UserFactory
@@ -238,6 +239,8 @@ def test_a_manager_sets_a_teams_own_target_and_its_page_and_row_use_it(
         "teams": {first.slug: {"time_to_restore": 48.0}},  # the same as the organisation's: not stored
     }
     assert 'value="48"' in cto.get(url).content.decode()
+    event = AuditEvent.objects.filter(org=example_org, action="targets_changed").get()
+    assert event.details == {"metrics": ["time_to_restore"], "team": first.slug}
 
     team_page = cto.get(reverse("metrics:team", args=[first.slug]) + f"?window=13w&to={LAST_WEEK}")
     card = team_page.content.decode()
