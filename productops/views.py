@@ -16,31 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collab.forms import add_errors
 from collab.http import OrgRequest
-from collab.models import Membership, Organisation
 from productops import selectors, services
 from productops.experiments.stats import SRM_THRESHOLD
 from productops.forms import ExperimentForm, ResultsForm, StopForm, TemplateForm
 from productops.models import Experiment
 from productops.permissions import may_edit_experiments, require_experiment_editor
-
-
-def _org(request: OrgRequest) -> Organisation:
-    org = getattr(request, "org", None)
-    if org is None:
-        raise Http404(_("You are not in an organisation."))
-    return org
-
-
-def _editor(request: OrgRequest) -> Membership:
-    membership = getattr(request, "membership", None)
-    require_experiment_editor(membership)
-    assert membership is not None
-    return membership
+from productops.requests import flash_errors, request_editor, request_org
 
 
 def _experiment(request: OrgRequest, pk: int) -> Experiment:
     try:
-        return selectors.experiment_get(org=_org(request), pk=pk)
+        return selectors.experiment_get(org=request_org(request), pk=pk)
     except Experiment.DoesNotExist as exc:
         raise Http404(_("No such experiment.")) from exc
 
@@ -48,7 +34,7 @@ def _experiment(request: OrgRequest, pk: int) -> Experiment:
 @login_required
 @require_GET
 def experiment_list(request: OrgRequest) -> HttpResponse:
-    org = _org(request)
+    org = request_org(request)
     status = request.GET.get("status", "")
     status = status if status in Experiment.Status.values else ""
     return render(
@@ -67,7 +53,7 @@ def experiment_list(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_create(request: OrgRequest) -> HttpResponse:
-    org, by = _org(request), _editor(request)
+    org, by = request_org(request), request_editor(request, require_experiment_editor)
     template = services.template_ensure(org=org)
     initial = ExperimentForm.initial_from_template(template)
     if feature_key := request.GET.get("feature", "")[:64]:
@@ -87,7 +73,7 @@ def experiment_create(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_edit(request: OrgRequest, pk: int) -> HttpResponse:
-    org, by = _org(request), _editor(request)
+    org, by = request_org(request), request_editor(request, require_experiment_editor)
     experiment = _experiment(request, pk)
     form = ExperimentForm(
         request.POST or None, org=org, initial=ExperimentForm.initial_from_experiment(experiment)
@@ -175,15 +161,10 @@ def _analysis_view(experiment: Experiment) -> dict[str, Any] | None:
     }
 
 
-def _flash_errors(request: OrgRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 @login_required
 @require_POST
 def experiment_checklist(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_experiment_editor)
     experiment = _experiment(request, pk)
     done = {
         int(v) for v in request.POST.getlist("done") if v.isdigit() and int(v) < len(experiment.checklist)
@@ -191,19 +172,19 @@ def experiment_checklist(request: OrgRequest, pk: int) -> HttpResponse:
     try:
         services.experiment_checklist_update(experiment=experiment, done=done)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return redirect("productops:experiment_detail", pk=experiment.pk)
 
 
 @login_required
 @require_POST
 def experiment_start(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_experiment_editor)
     experiment = _experiment(request, pk)
     try:
         services.experiment_start(experiment=experiment)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Experiment started: its plan is now locked; edits become revisions."))
     return redirect("productops:experiment_detail", pk=experiment.pk)
@@ -212,7 +193,7 @@ def experiment_start(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def experiment_results(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_experiment_editor)
     experiment = _experiment(request, pk)
     if experiment.status != Experiment.Status.RUNNING:
         messages.error(request, _("Results are recorded while the experiment runs."))
@@ -243,7 +224,7 @@ def experiment_results(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def experiment_stop(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_experiment_editor)
     experiment = _experiment(request, pk)
     form = StopForm(request.POST)
     if not form.is_valid():
@@ -252,15 +233,15 @@ def experiment_stop(request: OrgRequest, pk: int) -> HttpResponse:
     try:
         services.experiment_stop(experiment=experiment, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return redirect("productops:experiment_detail", pk=experiment.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: OrgRequest) -> HttpResponse:
-    org = _org(request)
-    _editor(request)
+    org = request_org(request)
+    request_editor(request, require_experiment_editor)
     template = services.template_ensure(org=org)
     form: Any = TemplateForm(request.POST or None, initial=TemplateForm.initial_from(template))
     if request.method == "POST" and form.is_valid():

@@ -21,20 +21,20 @@ from collab.ratelimits import rate_limited
 from collab.weeks import org_zone
 from productops.feedback import links, selectors, services
 from productops.feedback.forms import PublicFeedbackForm
-from productops.feedback.views import _editor, _org
 from productops.models import FeedbackItem
-from productops.permissions import may_edit_feedback
+from productops.permissions import may_edit_feedback, require_feedback_editor
+from productops.requests import request_editor, request_org
 
 
 def _team(request: OrgRequest, slug: str) -> Team:
-    return get_object_or_404(selectors.feedback_teams(org=_org(request)), slug=slug)
+    return get_object_or_404(selectors.feedback_teams(org=request_org(request)), slug=slug)
 
 
 @login_required
 @require_GET
 def feedback_links(request: OrgRequest) -> HttpResponse:
-    _editor(request)
-    teams = list(selectors.feedback_teams(org=_org(request)))
+    request_editor(request, require_feedback_editor)
+    teams = list(selectors.feedback_teams(org=request_org(request)))
     return render(request, "productops/feedback_links.html", _links_context(teams))
 
 
@@ -52,14 +52,14 @@ def _links_context(
 @login_required
 @require_POST
 def feedback_link_rotate(request: OrgRequest, slug: str) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_feedback_editor)
     team = _team(request, slug)
     token = links.link_rotate(team=team)
     url = request.build_absolute_uri(reverse("productops:feedback_public", args=[token]))
     messages.success(
         request, _("New link for %(team)s: the previous one no longer works.") % {"team": team.name}
     )
-    teams = list(selectors.feedback_teams(org=_org(request)))
+    teams = list(selectors.feedback_teams(org=request_org(request)))
     return render(
         request, "productops/feedback_links.html", _links_context(teams, new_link=url, new_team=team)
     )
@@ -68,7 +68,7 @@ def feedback_link_rotate(request: OrgRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def feedback_link_toggle(request: OrgRequest, slug: str) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_feedback_editor)
     team = _team(request, slug)
     enabled = request.POST.get("enabled") == "1"
     links.link_set_enabled(team=team, enabled=enabled)
@@ -130,7 +130,7 @@ def most_requested_panel(request: OrgRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def most_requested_toggle(request: OrgRequest, slug: str) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_feedback_editor)
     team = _team(request, slug)
     links.most_requested_set(team=team, show=request.POST.get("show") == "1")
     back = request.POST.get("next", "")

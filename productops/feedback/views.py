@@ -14,37 +14,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collab.forms import add_errors
 from collab.http import OrgRequest
-from collab.models import Feature, Membership, Organisation
+from collab.models import Feature
 from productops.feedback import csv_format, selectors, services
 from productops.feedback.forms import CsvForm, DismissForm, FeedbackForm, LinkForm, NewFeatureForm
 from productops.models import FeedbackItem
 from productops.permissions import may_edit_feedback, require_feedback_editor
-
-
-def _org(request: OrgRequest) -> Organisation:
-    org = getattr(request, "org", None)
-    if org is None:
-        raise Http404(_("You are not in an organisation."))
-    return org
-
-
-def _editor(request: OrgRequest) -> Membership:
-    membership = getattr(request, "membership", None)
-    require_feedback_editor(membership)
-    assert membership is not None
-    return membership
+from productops.requests import flash_errors, request_editor, request_org
 
 
 def _item(request: OrgRequest, pk: int) -> FeedbackItem:
     try:
-        return selectors.feedback_get(org=_org(request), pk=pk)
+        return selectors.feedback_get(org=request_org(request), pk=pk)
     except FeedbackItem.DoesNotExist as exc:
         raise Http404(_("No such feedback.")) from exc
-
-
-def _flash_errors(request: OrgRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _back(request: OrgRequest) -> HttpResponse:
@@ -60,7 +42,7 @@ def _inbox_url() -> str:
 @login_required
 @require_GET
 def feedback_inbox(request: OrgRequest) -> HttpResponse:
-    org = _org(request)
+    org = request_org(request)
     source = request.GET.get("source", "")
     source = source if source in FeedbackItem.Source.values else ""
     status = request.GET.get("status", FeedbackItem.Status.UNTRIAGED)
@@ -92,7 +74,7 @@ def feedback_inbox(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def feedback_create(request: OrgRequest) -> HttpResponse:
-    org, by = _org(request), _editor(request)
+    org, by = request_org(request), request_editor(request, require_feedback_editor)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,7 +90,7 @@ def feedback_create(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def feedback_import(request: OrgRequest) -> HttpResponse:
-    org, by = _org(request), _editor(request)
+    org, by = request_org(request), request_editor(request, require_feedback_editor)
     form = CsvForm(request.POST or None, request.FILES or None)
     errors: list[csv_format.CsvError] = []
     if request.method == "POST" and form.is_valid():
@@ -129,8 +111,8 @@ def feedback_import(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_POST
 def feedback_link(request: OrgRequest, pk: int) -> HttpResponse:
-    org = _org(request)
-    _editor(request)
+    org = request_org(request)
+    request_editor(request, require_feedback_editor)
     item = _item(request, pk)
     form = LinkForm(request.POST, org=org)
     if not form.is_valid():
@@ -139,14 +121,14 @@ def feedback_link(request: OrgRequest, pk: int) -> HttpResponse:
     try:
         services.feedback_link(item=item, feature=form.cleaned_data["feature"])
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return _back(request)
 
 
 @login_required
 @require_POST
 def feedback_create_feature(request: OrgRequest, pk: int) -> HttpResponse:
-    org, by = _org(request), _editor(request)
+    org, by = request_org(request), request_editor(request, require_feedback_editor)
     item = _item(request, pk)
     form = NewFeatureForm(request.POST, org=org)
     if not form.is_valid():
@@ -155,7 +137,7 @@ def feedback_create_feature(request: OrgRequest, pk: int) -> HttpResponse:
     try:
         _item_after, feature = services.feedback_create_feature(item=item, by=by, **form.cleaned_data)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Feature %(key)s created from the feedback.") % {"key": feature.key})
     return _back(request)
@@ -165,8 +147,8 @@ def feedback_create_feature(request: OrgRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_merge(request: OrgRequest) -> HttpResponse:
     """Merge the ticked items into the one chosen to keep."""
-    org = _org(request)
-    _editor(request)
+    org = request_org(request)
+    request_editor(request, require_feedback_editor)
     keep = request.POST.get("keep", "")
     if not keep.isdigit():
         messages.error(request, _("Choose the item to keep."))
@@ -176,7 +158,7 @@ def feedback_merge(request: OrgRequest) -> HttpResponse:
     try:
         services.feedback_merge(kept=kept, duplicates=selectors.feedback_in(org=org, ids=ids))
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Duplicates merged."))
     return _back(request)
@@ -185,7 +167,7 @@ def feedback_merge(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_POST
 def feedback_dismiss(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_feedback_editor)
     item = _item(request, pk)
     form = DismissForm(request.POST)
     if not form.is_valid():
@@ -194,7 +176,7 @@ def feedback_dismiss(request: OrgRequest, pk: int) -> HttpResponse:
     try:
         services.feedback_dismiss(item=item, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     return _back(request)
 
 
@@ -202,7 +184,7 @@ def feedback_dismiss(request: OrgRequest, pk: int) -> HttpResponse:
 @require_GET
 def feedback_evidence(request: OrgRequest, key: str) -> HttpResponse:
     try:
-        feature = selectors.feedback_feature_get(org=_org(request), key=key)
+        feature = selectors.feedback_feature_get(org=request_org(request), key=key)
     except Feature.DoesNotExist as exc:
         raise Http404(_("No such feature.")) from exc
     return render(

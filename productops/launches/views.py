@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collab.features.permissions import may_edit_feature
 from collab.forms import add_errors
 from collab.http import OrgRequest
-from collab.models import Membership, Organisation
 from productops.launches import defaults, selectors, services
 from productops.launches.forms import (
     AcceptanceForm,
@@ -31,25 +30,12 @@ from productops.permissions import (
     require_launch_editor,
     require_launch_template_editor,
 )
-
-
-def _org(request: OrgRequest) -> Organisation:
-    org = getattr(request, "org", None)
-    if org is None:
-        raise Http404(_("You are not in an organisation."))
-    return org
-
-
-def _editor(request: OrgRequest) -> Membership:
-    membership = getattr(request, "membership", None)
-    require_launch_editor(membership)
-    assert membership is not None
-    return membership
+from productops.requests import request_editor, request_org
 
 
 def _launch(request: OrgRequest, pk: int) -> Launch:
     try:
-        return selectors.launch_get(org=_org(request), pk=pk)
+        return selectors.launch_get(org=request_org(request), pk=pk)
     except Launch.DoesNotExist as exc:
         raise Http404(_("No such launch.")) from exc
 
@@ -61,7 +47,7 @@ def _rule() -> dict[str, int]:
 @login_required
 @require_GET
 def launch_list(request: OrgRequest) -> HttpResponse:
-    org = _org(request)
+    org = request_org(request)
     return render(
         request,
         "productops/launch_list.html",
@@ -79,7 +65,7 @@ def launch_list(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def launch_create(request: OrgRequest) -> HttpResponse:
-    org, by = _org(request), _editor(request)
+    org, by = request_org(request), request_editor(request, require_launch_editor)
     initial = {}
     if feature_key := request.GET.get("feature", "")[:64]:
         initial["feature"] = selectors.launch_features(org=org).filter(key=feature_key).first()
@@ -98,8 +84,8 @@ def launch_create(request: OrgRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def launch_edit(request: OrgRequest, pk: int) -> HttpResponse:
-    org = _org(request)
-    _editor(request)
+    org = request_org(request)
+    request_editor(request, require_launch_editor)
     launch = _launch(request, pk)
     initial = {
         "launch_on": launch.launch_on,
@@ -140,7 +126,7 @@ def launch_detail(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def launch_checklist(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_launch_editor)
     launch = _launch(request, pk)
     form = ChecklistForm(request.POST)
     done = {int(v) for v in request.POST.getlist("done") if v.isdigit() and len(v) < 4}
@@ -160,7 +146,7 @@ def launch_checklist(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def launch_delete(request: OrgRequest, pk: int) -> HttpResponse:
-    _editor(request)
+    request_editor(request, require_launch_editor)
     services.launch_delete(launch=_launch(request, pk))
     messages.success(request, _("Launch plan deleted."))
     return redirect("productops:launch_list")
@@ -169,7 +155,7 @@ def launch_delete(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def launch_template(request: OrgRequest) -> HttpResponse:
-    org = _org(request)
+    org = request_org(request)
     require_launch_template_editor(getattr(request, "membership", None))
     template = services.launch_template_ensure(org=org)
     form = LaunchTemplateForm(request.POST or None, initial=LaunchTemplateForm.initial_from(template))
@@ -198,7 +184,7 @@ def launch_review(request: OrgRequest, pk: int) -> HttpResponse:
     may_edit = may_edit_launches(request.membership)
     form = MeasuredForm(request.POST or None, criteria=criteria, initial=initial)
     if request.method == "POST":
-        by = _editor(request)
+        by = request_editor(request, require_launch_editor)
         if form.is_valid():
             try:
                 services.review_save(launch=launch, by=by, measured=form.measured())
@@ -225,7 +211,7 @@ def launch_review(request: OrgRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def launch_review_accept(request: OrgRequest, pk: int) -> HttpResponse:
-    by = _editor(request)
+    by = request_editor(request, require_launch_editor)
     launch = _launch(request, pk)
     if not may_edit_feature(by, launch.feature.team_id):
         raise PermissionDenied(_("Only the people who edit this feature record its acceptance review."))
