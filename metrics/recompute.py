@@ -65,7 +65,6 @@ MAX_HISTORY_WEEKS = 5 * 52
 # The nightly catch-up compares everything (a full recompute) when the last full one is this old:
 # records written without announcing it (a fix in the database by hand) show within a week.
 FULL_EVERY = timedelta(days=7)
-WRITE_SLICE_ROWS = 100_000  # a first recompute copies its rows this many at a time
 ANALYZE_AFTER_ROWS = 10_000  # a recompute writing this many snapshots refreshes their statistics
 
 # --- weeks and targets ---------------------------------------------------------------------------
@@ -213,13 +212,11 @@ def _recompute_full(state: _State) -> RecomputeReport:
     now = timezone.now()
     if not len(stored_rows) and len(changes.rows):
         # Nothing stored yet (a first recompute): every row in one bulk load.
+        apart = not transaction.get_connection().in_atomic_block  # not within a caller's (a test's)
         with transaction.atomic():
-            # In slices: a slice's rows as Python values, then its text, cost memory row by row.
-            for start in range(0, len(changes.rows), WRITE_SLICE_ROWS):
-                rows = changes.rows[start : start + WRITE_SLICE_ROWS]
-                report.written += snapshot_store.write_new(
-                    org_id=org.pk, columns=snapshots.columns(rows), computed_at=now
-                )
+            report.written += snapshot_store.write_new(
+                org_id=org.pk, snapshots=snapshots, rows=changes.rows, computed_at=now, apart=apart
+            )
             report.teams_written = [*(team.slug for team in teams), "organisation"]
             _save_full_marks(state, digests, week_lo=week_lo, first=first)
     else:

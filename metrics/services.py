@@ -31,7 +31,6 @@ from metrics.recompute import (  # noqa: F401 (the names the callers know from h
     FULL_EVERY,
     MAX_HISTORY_WEEKS,
     WINDOW_KINDS,
-    WRITE_SLICE_ROWS,
     RecomputeReport,
     current_week,
     org_targets,

@@ -15,15 +15,16 @@ stored ones. Model instances or row tuples cost microseconds each; instead:
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from psycopg.copy import QueuedLibpqWriter
 
 from collab.weeks import shift_week
-from metrics.computations.snapshots import EXTRA_SEPARATOR, STORED_COLUMNS, Stored, parse_stored
+from metrics.computations.snapshots import EXTRA_SEPARATOR, STORED_COLUMNS, Snapshots, Stored, parse_stored
 from metrics.models import MetricSnapshot
 
 _TABLE = MetricSnapshot._meta.db_table
@@ -96,7 +97,8 @@ def read_stored(
 def analyze() -> None:
     """Refresh the planner's statistics of the snapshots table."""
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {_TABLE}")
+        # Only the columns the pages' reads filter and sort on (the numbers' are never planned on).
+        cursor.execute(f"ANALYZE {_TABLE} (org_id, team_id, metric, window_kind, window_start, window_end)")
 
 
 def delete(*, ids: Sequence[int]) -> int:
@@ -179,34 +181,136 @@ def write(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: dat
     return written
 
 
-def write_new(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: datetime) -> int:
-    """`write` for rows none of which is stored yet (the organisation's first recompute): copied
-    straight into the table, in the unique index's order (each insertion then lands beside the
-    previous one), in the caller's transaction. Returns how many rows were written."""
-    written = len(columns["metric"])
-    if not written:
+def write_new(
+    *, org_id: int, snapshots: Snapshots, rows: np.ndarray, computed_at: datetime, apart: bool = False
+) -> int:
+    """Write the `rows` of `snapshots`, none of which is stored yet (the organisation's first
+    recompute), straight into the table with COPY, in the caller's transaction. Returns how many
+    rows were written.
+
+    The rows go in the unique index's order (each insertion then lands beside the previous one).
+    Their text is built from a few small tables (a group's team and metric, a window's kind and
+    weeks, each distinct number and `extra` once) a slice at a time, and handed to a thread that
+    sends it while the next slice is built: PostgreSQL stores one slice while Python formats the
+    next. With `apart` (outside any transaction of the caller's caller: the recompute's own), the
+    later half goes on a second connection in its own transaction, committed first: two server
+    processes store the rows. Should the caller's transaction then fail, that half stays without
+    watermarks, and the next recompute compares with it as with any stored rows."""
+    if not len(rows):
         return 0
-    order = np.lexsort(
-        (
-            np.asarray(columns["metric"], dtype=object).astype(str),
-            np.asarray([team or 0 for team in columns["team"]], dtype="int64"),
-            np.asarray(columns["window_start"], dtype=object).astype(str),
-            np.asarray(columns["window_kind"], dtype=object).astype(str),
-        )
+    text = _CopyText(org_id=org_id, snapshots=snapshots, rows=rows, computed_at=computed_at)
+    if not apart or len(rows) < 2 * WRITE_SLICE_ROWS:
+        _copy(text.slices(0, len(rows)))
+        return len(rows)
+    half = len(rows) // 2
+    later = threading.Thread(
+        target=_copy_apart, args=(text, half), name="metrics-snapshots-copy", daemon=True
     )
-    texts = [
-        _COLUMN_TEXTS.get(name, _copy_texts)(_reordered(columns[name], order)) for name in _INCOMING_COLUMNS
-    ]
-    prefix = f"{int(org_id)}\t"
-    suffix = f"\t{computed_at.isoformat()}\n"
-    data = "".join(f"{prefix}{line}{suffix}" for line in map("\t".join, zip(*texts, strict=True)))
-    names = ", ".join(name if name != "team" else "team_id" for name in _INCOMING_COLUMNS)
+    later.start()
+    try:
+        _copy(text.slices(0, half))
+    finally:
+        later.join()
+    if text.error is not None:
+        raise text.error
+    return len(rows)
+
+
+def _copy_apart(text: _CopyText, start: int) -> None:
+    try:
+        with transaction.atomic():
+            _copy(text.slices(start, len(text.rows)))
+    except BaseException as exc:  # handed to the caller
+        text.error = exc
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _copy(texts: Iterator[str]) -> None:
+    """COPY the snapshot rows' text into the table on this thread's connection."""
+    names = "org_id, team_id, metric, window_kind, window_start, window_end, value, numerator, denominator"
     with connection.cursor() as cursor:
         _commit_unsynced(cursor)
-        copy_sql = f"COPY {_TABLE} (org_id, {names}, computed_at) FROM STDIN"
-        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-            copy.write(data)
-    return written
+        raw = cursor.cursor
+        sql = f"COPY {_TABLE} ({names}, cohort, extra, computed_at) FROM STDIN"
+        with connection.wrap_database_errors, raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            for text in texts:
+                copy.write(text)
+
+
+class _CopyText:
+    """The COPY text of snapshot rows (in the unique index's order), a slice at a time."""
+
+    def __init__(self, *, org_id: int, snapshots: Snapshots, rows: np.ndarray, computed_at: datetime) -> None:
+        group, metric, width, window = snapshots.positions(rows)
+        team_ids = np.asarray(snapshots.team_ids, dtype="int64")
+        team_rank = _ranks([pk if pk else np.iinfo("int64").max for pk in team_ids.tolist()])  # NULL last
+        order = np.lexsort(
+            (_ranks(snapshots.metrics)[metric], team_rank[group], window, _ranks(snapshots.kinds)[width])
+        )
+        self.snapshots = snapshots
+        self.rows = np.asarray(rows, dtype="int64")[order]
+        self.positions = group[order], metric[order], width[order], window[order]
+        self.heads = np.array(
+            [
+                [f"{int(org_id)}\t{pk if pk else _NULL}\t{_escaped(name)}" for name in snapshots.metrics]
+                for pk in team_ids.tolist()
+            ],
+            dtype=object,
+        )
+        starts, ends = snapshots.window_weeks()
+        self.weeks = np.array(
+            [
+                [f"{_escaped(kind)}\t{start}\t{end}" for start, end in zip(starts[w], ends[w], strict=True)]
+                for w, kind in enumerate(snapshots.kinds)
+            ],
+            dtype=object,
+        )
+        self.suffix = f"\t{computed_at.isoformat()}\n"
+        self.error: BaseException | None = None
+
+    def slices(self, start: int, stop: int) -> Iterator[str]:
+        group, metric, width, window = self.positions
+        values = self.snapshots
+        suffix = self.suffix
+        for lo in range(start, stop, WRITE_SLICE_ROWS):
+            part = slice(lo, min(lo + WRITE_SLICE_ROWS, stop))
+            mine = self.rows[part]
+            columns = zip(
+                self.heads[group[part], metric[part]].tolist(),
+                self.weeks[width[part], window[part]].tolist(),
+                _number_texts(values.value[mine]),
+                _number_texts(values.numerator[mine]),
+                _number_texts(values.denominator[mine]),
+                _number_texts(values.cohort[mine]),
+                _escaped_all(values.extra[mine].tolist()),
+                strict=True,
+            )
+            yield "".join(f"{h}\t{w}\t{v}\t{n}\t{d}\t{c}\t{e}{suffix}" for h, w, v, n, d, c, e in columns)
+
+
+WRITE_SLICE_ROWS = 50_000  # the rows of a first recompute formatted at a time
+
+
+def _ranks(values: Sequence[Any]) -> np.ndarray:
+    """Each value's position in their sorted order."""
+    ranks = np.empty(len(values), dtype="int64")
+    ranks[np.argsort(np.asarray(values), kind="stable")] = np.arange(len(values))
+    return ranks
+
+
+def _number_texts(values: np.ndarray) -> list[str]:
+    """Numbers in COPY's text format (NaN: null), each distinct number formatted once; floats keep
+    every digit (repr)."""
+    unique, inverse = np.unique(values, return_inverse=True)  # NaN once, last
+    texts = np.array([_NULL if value != value else repr(value) for value in unique.tolist()], dtype=object)
+    return texts[inverse.ravel()].tolist()
+
+
+def _escaped_all(texts: list[str]) -> list[str]:
+    """`_escaped` of each text, each distinct one escaped once."""
+    escaped = {text: _escaped(text) for text in set(texts)}
+    return [escaped[text] for text in texts]
 
 
 def _commit_unsynced(cursor: Any) -> None:
@@ -228,6 +332,7 @@ _INCOMING_COLUMNS = (
     "cohort",
     "extra",
 )
+_NULL = "\\N"  # COPY's text for null
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -243,41 +348,6 @@ def _copy_texts(values: Sequence[Any]) -> list[str]:
         else str(value)
         for value in values
     ]
-
-
-def _reordered(values: Sequence[Any], order: np.ndarray) -> list[Any]:
-    column = np.empty(len(values), dtype=object)
-    column[:] = values
-    return column[order].tolist()
-
-
-def _ids_or_null(values: Sequence[int | None]) -> list[str]:
-    return ["\\N" if value is None else str(value) for value in values]
-
-
-def _floats_or_null(values: Sequence[float | None]) -> list[str]:
-    """`_copy_texts` of floats (or None), without asking each value its type."""
-    return ["\\N" if value is None else repr(value) for value in values]
-
-
-def _texts(values: Sequence[str | None]) -> list[str]:
-    return ["\\N" if value is None else _escaped(value) for value in values]
-
-
-# The columns of `Snapshots.columns` whose values are all of one type: their texts as
-# `_copy_texts` writes them, faster (a first recompute writes a few hundred thousand rows).
-_COLUMN_TEXTS: dict[str, Any] = {
-    "team": _ids_or_null,
-    "metric": _texts,
-    "window_kind": _texts,
-    "window_start": _texts,
-    "window_end": _texts,
-    "value": _floats_or_null,
-    "numerator": _floats_or_null,
-    "denominator": _floats_or_null,
-    "cohort": _ids_or_null,
-    "extra": _texts,
-}
 
 
 def _escaped(text: str) -> str:

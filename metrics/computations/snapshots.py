@@ -137,6 +137,23 @@ class Snapshots:
                 texts[:, m, w, :] = _object_texts(grid.extra, w, groups * count).reshape(groups, count)
         return texts.ravel()
 
+    def positions(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The rows at `indices` as positions: (group, metric, width, window), each an index into
+        `team_ids`, `metrics`, `kinds` and `window_weeks()`' columns."""
+        _groups, metrics, widths, count = self._shape
+        indices = np.asarray(indices, dtype="int64")
+        return (
+            indices // (count * widths * metrics),
+            indices // (count * widths) % metrics,
+            indices // count % widths,
+            indices % count,
+        )
+
+    def window_weeks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(width × window) first and last weeks, as text."""
+        starts, ends = self._labels
+        return starts.astype("U8"), ends.astype("U8")
+
     @cached_property
     def _labels(self) -> tuple[np.ndarray, np.ndarray]:
         """(width × window) first and last weeks, as bytes."""

@@ -11,7 +11,7 @@ from collab.models import Feature, Team
 from delivery.models import Deployment
 from metrics import services, snapshot_store
 from metrics.computations import METRICS, jsonb_text
-from metrics.models import MetricSnapshot, RecomputeRun
+from metrics.models import MetricSnapshot, RecomputeRun, Watermark
 from tests.examples import example_metrics
 from tests.factories import OrganisationFactory, TeamFactory
 from tests.metrics.example_org import FIRST_WEEK, LAST_WEEK, by_key, import_example, same
@@ -335,3 +335,58 @@ def test_outside_a_transaction_the_stored_rows_are_read_meanwhile_on_a_second_co
     deploy(team, at=timezone.now() - timedelta(hours=1), key="meanwhile")
     assert services.team_metrics_refresh(team_id=team.pk).teams_written == ["team-1", "organisation"]
     assert changed_teams(before, state(org)) == {team.pk, None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_recompute_outside_a_transaction_copies_half_its_rows_on_a_second_connection(monkeypatch):
+    """Two server processes store a large first recompute; the rows are those one would write."""
+    org = import_example()
+    apart = []
+    copy_apart = snapshot_store._copy_apart
+
+    def spied(text, start):
+        apart.append((start, len(text.rows)))
+        copy_apart(text, start)
+
+    monkeypatch.setattr(snapshot_store, "WRITE_SLICE_ROWS", 50)  # the example's rows make many slices
+    monkeypatch.setattr(snapshot_store, "_copy_apart", spied)
+    first = services.org_metrics_refresh(org_id=org.pk)
+    assert len(apart) == 1
+    assert apart[0] == (first.written // 2, first.written)
+    apart_state = {key: value[:-1] for key, value in state(org).items()}  # not computed_at
+    assert len(apart_state) == first.written == MetricSnapshot.objects.filter(org=org).count()
+
+    MetricSnapshot.objects.filter(org=org).delete()
+    Watermark.objects.filter(org=org).delete()
+    monkeypatch.setattr(snapshot_store, "WRITE_SLICE_ROWS", 10**9)  # one slice, one connection
+    assert services.org_metrics_refresh(org_id=org.pk).written == first.written
+    assert len(apart) == 1
+    assert {
+        key: value[:-1] for key, value in state(org).items()
+    } == apart_state  # as one connection writes them (the example's expected numbers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_recompute_whose_second_connection_fails_keeps_no_watermark_and_heals(monkeypatch):
+    org = import_example()
+    slices = snapshot_store._CopyText.slices
+
+    def failing(self, start, stop):
+        if start > 0:
+            raise DatabaseError("the second connection dropped")
+        return slices(self, start, stop)
+
+    monkeypatch.setattr(snapshot_store, "WRITE_SLICE_ROWS", 50)
+    monkeypatch.setattr(snapshot_store._CopyText, "slices", failing)
+    with pytest.raises(DatabaseError, match="second connection dropped"):
+        services.org_metrics_refresh(org_id=org.pk)
+    assert not MetricSnapshot.objects.filter(org=org).exists()  # the first half rolled back with it
+    assert not Watermark.objects.filter(org=org).exists()
+    run = RecomputeRun.objects.get(org=org)
+    assert not run.ok
+    assert "second connection dropped" in run.message
+
+    monkeypatch.setattr(snapshot_store._CopyText, "slices", slices)
+    report = services.org_metrics_refresh(org_id=org.pk)
+    assert report.written == MetricSnapshot.objects.filter(org=org).count() > 0
+    assert Watermark.objects.filter(org=org, team__isnull=True).exists()
