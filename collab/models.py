@@ -332,6 +332,8 @@ class Feature(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["team", "status"]),
             models.Index(fields=["org", "delivered_at"]),
+            # A recompute of recent weeks finds the features planned for them (metrics.loaders).
+            models.Index(fields=["org", "planned_week"], name="feature_planned_week"),
         ]
 
     def __str__(self) -> str:
@@ -410,6 +412,8 @@ class AlignmentSession(models.Model):
         verbose_name = _("alignment session")
         verbose_name_plural = _("alignment sessions")
         ordering: ClassVar = ["held_at", "id"]
+        # A recompute of recent weeks finds the specs aligned in them (metrics.loaders).
+        indexes: ClassVar = [models.Index(fields=["held_at"], name="alignment_session_held_at")]
 
     def __str__(self) -> str:
         return f"{self.get_phase_display()} · {self.held_at:%Y-%m-%d}"
@@ -454,6 +458,7 @@ class SpecRevision(models.Model):
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
         ordering: ClassVar = ["at", "id"]
+        indexes: ClassVar = [models.Index(fields=["at"], name="spec_revision_at")]  # recent weeks' (metrics)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.at:%Y-%m-%d}"
@@ -476,6 +481,9 @@ class AcceptanceReview(models.Model):
         verbose_name = _("acceptance review")
         verbose_name_plural = _("acceptance reviews")
         ordering: ClassVar = ["at", "id"]
+        indexes: ClassVar = [
+            models.Index(fields=["at"], name="acceptance_review_at")
+        ]  # recent weeks' (metrics)
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(outcome="accepted") | ~Q(reason=""), name="review_rejection_has_reason"

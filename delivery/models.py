@@ -88,7 +88,11 @@ class Incident(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["org", "key"], name="incident_unique_key_per_org")
         ]
-        indexes: ClassVar = [models.Index(fields=["org", "started_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["org", "started_at"]),
+            # A recompute of recent weeks finds the incidents resolved in them (metrics.loaders).
+            models.Index(fields=["org", "resolved_at"], name="incident_resolved_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} · {self.title}"

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from collab.models import Feature, Organisation, Team
 from collab.signals import records_changed_later
+from delivery.changes import deployments_since
 from delivery.models import Commit, Deployment, Incident, PullRequest
 
 
@@ -40,8 +41,8 @@ def features_named(*, org: Organisation, texts: Iterable[str]) -> list[Feature]:
     return list(Feature.objects.filter(org=org, key__in=candidates | upper).order_by("key"))
 
 
-def _announce(team: Team) -> None:
-    records_changed_later(sender=Deployment, org_id=team.org_id, team_id=team.pk)
+def _announce(team: Team, *, since: datetime | None = None) -> None:
+    records_changed_later(sender=Deployment, org_id=team.org_id, team_id=team.pk, since=since)
 
 
 @transaction.atomic
@@ -69,10 +70,14 @@ def deployment_upsert(
             environment,
         ):
             return existing, False
+        moved = (existing.finished_at, finished_at)
         existing.result, existing.finished_at, existing.environment = result, finished_at, environment
         existing.save(update_fields=["result", "finished_at", "environment"])
         _link_pull_requests(existing)
-        _announce(existing.team)
+        _announce(
+            existing.team,
+            since=deployments_since(team_id=existing.team_id, finishes=moved, exclude=[existing.pk]),
+        )
         return existing, True
     deployment = Deployment.objects.create(
         org=org,
@@ -92,7 +97,7 @@ def deployment_upsert(
     Commit.objects.bulk_create(rows)
     deployment.features.set([f for f in features if f.org_id == org.pk])
     _link_pull_requests(deployment)
-    _announce(team)
+    _announce(team, since=deployments_since(team_id=team.pk, finishes=[finished_at], exclude=[deployment.pk]))
     return deployment, True
 
 

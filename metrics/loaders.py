@@ -27,7 +27,6 @@ pandas: it hands each table's columns, as lists, to `Frames.from_columns`.
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from django.db import connections
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from collab.models import AcceptanceReview, AlignmentSession, Feature, Organisation, SpecRevision, Team
@@ -46,9 +45,10 @@ from collab.weeks import org_zone
 from delivery.models import Commit, Deployment, Incident
 from metrics.computations import parse_week, week_start
 from metrics.frames import Frames
+from metrics.meanwhile import Meanwhile
 from rituals.models import Conflict, Escalation, Pulse, Sync, SyncSection
 
-__all__ = ["LoadLater", "LoadedFrames", "fetch_rows", "load_frames", "load_frames_timed"]
+__all__ = ["LoadedFrames", "fetch_rows", "load_frames", "load_frames_timed", "load_later"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,9 @@ def load_frames_timed(
     start = week_start(since, org.time_zone).to_pydatetime() if since else None
     queries = _queries(org, team, since, start)
     with _collector_paused():
-        tables = {name: _columns(query, columns) for name, (query, columns) in queries.items()}
+        apart = Meanwhile(_tables, {name: queries.pop(name) for name in _APART}) if since else None
+        tables = _tables(queries)
+        tables |= apart.result() if apart else {}
         # Blank in the database, absent for the engine.
         tables["features"]["planned_week"] = [week or None for week in tables["features"]["planned_week"]]
         frames = Frames.from_columns(**tables)
@@ -84,39 +86,19 @@ def load_frames_timed(
     )
 
 
-class LoadLater:
-    """`load_frames_timed` on a second connection, started now, while the caller does something
-    else; its result when asked for (never asked for: the thread finishes alone).
+# The tables a load of recent weeks fetches on a second connection meanwhile (about half of the
+# database's work): such a load waits on the database more than it builds frames.
+_APART = ("deployments", "commits", "incidents", "conflicts", "escalations", "pulses")
 
-    Inside a transaction (the caller's, or a test's), a second connection would not see its
-    uncommitted rows: the load then happens on this connection when `result()` is called.
-    """
 
-    def __init__(self, **kwargs: Any) -> None:
-        self._kwargs = kwargs
-        self._result: LoadedFrames | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if not connections["default"].in_atomic_block:
-            self._thread = threading.Thread(target=self._run, name="metrics-load-later", daemon=True)
-            self._thread.start()
+def load_later(**kwargs: Any) -> Meanwhile[LoadedFrames]:
+    """`load_frames_timed(**kwargs)` on a second connection, started now, while the caller does
+    something else (never asked for: the thread finishes alone)."""
+    return Meanwhile(load_frames_timed, **kwargs)
 
-    def _run(self) -> None:
-        try:
-            self._result = load_frames_timed(**self._kwargs)
-        except BaseException as exc:  # handed to the caller by result()
-            self._error = exc
-        finally:
-            connections.close_all()  # this thread's connections only
 
-    def result(self) -> LoadedFrames:
-        if self._thread is None:
-            return load_frames_timed(**self._kwargs)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+def _tables(queries: dict[str, _Query]) -> dict[str, dict[str, list[Any]]]:
+    return {name: _columns(query, columns) for name, (query, columns) in queries.items()}
 
 
 @contextmanager
@@ -205,6 +187,15 @@ def _is_week(value: Any) -> bool:
 _Query = tuple[QuerySet[Any, Any], tuple[str, ...]]
 
 
+def _among(query: QuerySet[Any, Any], column: str, values: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
+    """The rows of `query` whose `column` is one of `values`' (a one-column query), written
+    `column = ANY(ARRAY(…))`: PostgreSQL computes the few values first and looks their rows up by
+    index, where `IN (…)` has it hash-join the whole table (its rows of every week)."""
+    sql, params = values.query.sql_with_params()
+    table = query.model._meta.db_table
+    return query.extra(where=[f'"{table}"."{column}" = ANY(ARRAY({sql}))'], params=list(params))  # noqa: S610
+
+
 def _queries(
     org: Organisation, team: Team | None, since: str | None, start: datetime | None
 ) -> dict[str, _Query]:
@@ -241,27 +232,35 @@ def _queries(
     if start is not None and since is not None:
         aligned_since = AlignmentSession.objects.filter(
             outcome=AlignmentSession.Outcome.ALIGNED, held_at__gte=start
+        ).order_by()
+        reviewed_since = AcceptanceReview.objects.filter(at__gte=start).order_by()
+        # Each part by its own index, then the features by id: one OR would read every feature of
+        # the organisation (and have PostgreSQL compile the query, its cost estimated that high).
+        recent = (
+            Feature.objects.filter(org=org, delivered_at__gte=start)
+            .order_by()
+            .values("id")
+            .union(
+                Feature.objects.filter(org=org, planned_week__gte=since).order_by().values("id"),
+                aligned_since.values("spec__feature_id"),
+                reviewed_since.values("feature_id"),
+            )
         )
-        reviewed_since = AcceptanceReview.objects.filter(at__gte=start)
-        # IN rather than EXISTS: PostgreSQL runs both as hashed subplans, but estimates EXISTS as
-        # if run per feature, and a cost that high has it compile the query (JIT, ~0.25 s).
-        features = features.filter(
-            Q(delivered_at__gte=start)
-            | Q(planned_week__gte=since)
-            | Q(pk__in=aligned_since.values("spec__feature_id"))
-            | Q(pk__in=reviewed_since.values("feature_id"))
-        )
-        sessions = sessions.filter(Exists(aligned_since.filter(spec=OuterRef("spec"))))
+        features = features.filter(pk__in=recent)
+        sessions = _among(sessions, "spec_id", aligned_since.values("spec_id"))
         revisions = revisions.filter(at__gte=start)
-        reviews = reviews.filter(Exists(reviewed_since.filter(feature=OuterRef("feature"))))
+        reviews = _among(reviews, "feature_id", reviewed_since.values("feature_id"))
         syncs = syncs.filter(started_at__gte=start)
-        sections = sections.filter(sync__started_at__gte=start)
+        sections = _among(sections, "sync_id", syncs.order_by().values("id"))
         conflicts = conflicts.filter(resolved_at__gte=start)
         escalations = escalations.filter(opened_at__gte=start)
         deployments = deployments.filter(finished_at__gte=start)
-        commits = commits.filter(deployment__finished_at__gte=start)
+        # The same rows as the filters above (commits of those deployments), looked up by index.
+        commits = _among(Commit.objects.all(), "deployment_id", deployments.order_by().values("id"))
         incidents = incidents.filter(
-            Q(started_at__gte=start) | Q(resolved_at__gte=start) | Q(deployment__finished_at__gte=start)
+            Q(started_at__gte=start)
+            | Q(resolved_at__gte=start)
+            | Q(deployment_id__in=Deployment.objects.filter(org=org, finished_at__gte=start).values("id"))
         )
         pulses = pulses.filter(week__gte=since)
 

@@ -91,6 +91,9 @@ class RecordChange(models.Model):
     # None: anything of the organisation may have moved.
     team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     at = models.DateTimeField()
+    # The earliest instant whose metrics the change can move, when its sender knew it (a team's
+    # refresh then computes the windows from its week on, without comparing the team's history).
+    since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"change of {self.team_id or 'organisation'} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,12 @@
 """Recomputing the snapshots (the work of `metrics.services`' refresh jobs).
 
 What a recompute covers (the snapshot rows it may rewrite):
-- `team_metrics_refresh` (a second after a change to a team's records) — the team's records are
+- `team_metrics_refresh` after changes that each said from which instant they can move the metrics
+  (`since`, e.g. a deployment recorded through the intake API or a webhook: `delivery.changes`) —
+  the windows of the team and the organisation that contain a week from the earliest of them on,
+  the organisation's rows loaded from the first week those windows read; the team's history is not
+  compared, and its digests of those weeks are marked unknown (the next comparison computes them).
+- `team_metrics_refresh` (a second after any other change to a team's records) — the team's records are
   digested week by week (`metrics.computations.digests`) and compared with the digests stored in
   its watermark (`metrics.watermarks`): only the windows containing a week whose records moved are
   computed again, for the team and the organisation (whose pooled cohorts contain the team's);
@@ -51,7 +56,8 @@ from metrics.computations import (
 )
 from metrics.computations.digests import Digests, changed_weeks, week_digests
 from metrics.computations.snapshots import Changes
-from metrics.loaders import LoadLater, load_frames_timed
+from metrics.loaders import load_frames_timed, load_later
+from metrics.meanwhile import Meanwhile
 from metrics.models import MetricSnapshot
 
 WINDOW_KINDS: dict[str, int] = {
@@ -149,7 +155,12 @@ def recompute(*, org: Organisation, team: Team | None, mode: str) -> RecomputeRe
     ):
         return _recompute_full(state)
     if team is not None:
-        return _recompute_changes(state, check=[team], rollover=False, scope=team) or _recompute_full(state)
+        since = watermarks.pending_since(org, team=team, upto=state.upto)
+        return (
+            (_recompute_since(state, team=team, since=since) if since is not None else None)
+            or _recompute_changes(state, check=[team], rollover=False, scope=team)
+            or _recompute_full(state)
+        )
     waiting = watermarks.pending(org, upto=state.upto)
     if waiting.everything:
         return _recompute_full(state)
@@ -165,7 +176,7 @@ def _recompute_full(state: _State) -> RecomputeReport:
     widest = max(WINDOW_KINDS.values())
     # The stored rows to compare with are read on a second connection while this one loads and
     # the engine computes (when possible): the database works while Python does.
-    stored = snapshot_store.StoredLater(
+    stored = snapshot_store.stored_later(
         org_id=org.pk, metrics=METRICS, kinds=list(WINDOW_KINDS), team_id=None, first=None
     )
     loaded = load_frames_timed(org=org)
@@ -195,13 +206,16 @@ def _recompute_full(state: _State) -> RecomputeReport:
     )
     snapshots = Snapshots(table, team_ids=[*(team.pk for team in teams), 0], kinds=list(WINDOW_KINDS))
     week_lo = week_index(first) - widest + 1
-    digests = week_digests(
+    # The week digests are only stored at the end: computed meanwhile, while the database writes.
+    digests = Meanwhile(
+        week_digests,
         loaded.frames,
         tz=org.time_zone,
         lo=week_lo,
         hi=week_index(last),
         teams=[team.slug for team in teams],
         targets=org_targets(org),
+        database=False,
     )
     report.results = len(snapshots)
     report.compute_seconds = perf_counter() - began
@@ -218,7 +232,7 @@ def _recompute_full(state: _State) -> RecomputeReport:
                 org_id=org.pk, snapshots=snapshots, rows=changes.rows, computed_at=now, apart=apart
             )
             report.teams_written = [*(team.slug for team in teams), "organisation"]
-            _save_full_marks(state, digests, week_lo=week_lo, first=first)
+            _save_full_marks(state, digests.result(), week_lo=week_lo, first=first)
     else:
         # Teams first, the organisation last, each in its own transaction.
         for group in range(len(teams) + 1):
@@ -226,7 +240,7 @@ def _recompute_full(state: _State) -> RecomputeReport:
                 report.written += _write_group(report, snapshots, changes, group, teams)
                 report.deleted += snapshot_store.delete(ids=changes.stale.get(group, []))
                 if group == len(teams):
-                    _save_full_marks(state, digests, week_lo=week_lo, first=first)
+                    _save_full_marks(state, digests.result(), week_lo=week_lo, first=first)
     if report.written >= ANALYZE_AFTER_ROWS:
         # The pages' queries plan with the table's statistics: refresh them now rather than
         # when autovacuum comes by (a minute later, or never where it is off).
@@ -261,6 +275,63 @@ def _write_group(
     return written
 
 
+def _recompute_since(state: _State, *, team: Team, since: datetime) -> RecomputeReport | None:
+    """The windows of `team` and the organisation that contain a week from the week of `since` on
+    (every change of the team up to `state.upto` said it moves nothing earlier): the organisation's
+    rows are loaded from the first week those windows read, the team's history is not compared.
+    The team's digests of those weeks are then marked unknown (its next comparison computes them
+    again). None when a full recompute or a comparison is needed instead (a week before the first
+    computed, a team without digests)."""
+    org, last, mark = state.org, state.last, state.mark
+    widest = max(WINDOW_KINDS.values())
+    hi = week_index(last)
+    week = week_index(weeks.week_of(since, org.time_zone))
+    stored_digests = watermarks.team_digests(org, [team]).get(team.pk)
+    if week < week_index(mark.first_week) or stored_digests is None:
+        return None
+    report = RecomputeReport(
+        org=org.slug, org_id=org.pk, scope=team.slug, first_week=week_label(week), last_week=last, groups=2
+    )
+    snapshots = changes = None
+    if week <= hi:  # a later week is in no window yet (the week it begins computes it)
+        loaded = load_frames_timed(org=org, since=week_label(week - widest + 1))
+        report.rows_loaded, report.load_seconds = loaded.rows, loaded.seconds
+        began = perf_counter()
+        table = compute_table(
+            loaded.frames,
+            tz=org.time_zone,
+            first_week=week_label(week),
+            last_week=last,
+            widths=tuple(WINDOW_KINDS.values()),
+            teams=[team.slug],
+            include_org=True,
+            targets=org_targets(org),
+            metrics=METRICS,
+        )
+        snapshots = Snapshots(table, team_ids=[team.pk, 0], kinds=list(WINDOW_KINDS))
+        report.results = len(snapshots)
+        report.compute_seconds = perf_counter() - began
+    began = perf_counter()
+    if snapshots is not None:
+        stored = snapshot_store.read_stored(
+            org_id=org.pk,
+            metrics=METRICS,
+            kinds=list(WINDOW_KINDS),
+            team_id=team.pk,
+            first=week_label(week),
+            widest=widest,
+        )
+        changes = snapshots.compare(stored, stale=False)
+    with transaction.atomic():
+        watermarks.forget_weeks(org, team, stored_digests, first=min(week, hi + 1), last=hi + 1)
+        if snapshots is not None and changes is not None:
+            for group in (0, 1):
+                report.written += _write_group(report, snapshots, changes, group, [team])
+        watermarks.taken_in(org, upto=state.upto, team=team)
+    report.write_seconds = perf_counter() - began
+    return report
+
+
 def _recompute_changes(
     state: _State, *, check: Sequence[Team], rollover: bool, scope: Team | None
 ) -> RecomputeReport | None:
@@ -283,7 +354,7 @@ def _recompute_changes(
     # Most changes are of this week: the organisation's rows its windows read are loaded on a
     # second connection meanwhile (used when the change is no older).
     recent = hi
-    speculative = LoadLater(org=org, since=week_label(recent - widest + 1))
+    speculative = load_later(org=org, since=week_label(recent - widest + 1))
     now_digests: dict[int, Digests] = {}
     starts, ends, moved = [], [], []
     for team in check:

@@ -5,7 +5,7 @@ stored ones. Model instances or row tuples cost microseconds each; instead:
 
 - `read_stored` fetches the stored rows as fixed-width binary records end to end in one value, and
   their `extra`'s jsonb texts in another (parsed by numpy in `metrics.computations.snapshots`). With
-  `StoredLater`, a recompute starts that read on a second connection while it loads and
+  `stored_later`, a recompute starts that read on a second connection while it loads and
   computes, so the database works while Python does;
 - `write` copies the rows to write into a temporary table and upserts them in one statement under
   the snapshots' unique constraint (`INSERT … ON CONFLICT … DO UPDATE`), within the caller's
@@ -14,7 +14,6 @@ stored ones. Model instances or row tuples cost microseconds each; instead:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from collab.weeks import shift_week
 from metrics.computations.snapshots import EXTRA_SEPARATOR, STORED_COLUMNS, Snapshots, Stored, parse_stored
+from metrics.meanwhile import Meanwhile
 from metrics.models import MetricSnapshot
 
 _TABLE = MetricSnapshot._meta.db_table
@@ -118,38 +118,10 @@ def delete_before(*, org_id: int, week: str) -> int:
         return cursor.rowcount
 
 
-class StoredLater:
-    """`read_stored` on a second connection, started now, while the caller loads and computes.
-
-    Inside a transaction (the caller's, or a test's), a second connection would not see its
-    uncommitted rows: the read then happens on this connection when `result()` is called.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        self._kwargs = kwargs
-        self._result: Stored | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if not connection.in_atomic_block:
-            self._thread = threading.Thread(target=self._run, name="metrics-stored-snapshots", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._result = read_stored(**self._kwargs)
-        except BaseException as exc:  # handed to the caller by result()
-            self._error = exc
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    def result(self) -> Stored:
-        if self._thread is None:
-            return read_stored(**self._kwargs)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+def stored_later(**kwargs: Any) -> Meanwhile[Stored]:
+    """`read_stored(**kwargs)` on a second connection, started now, while the caller loads and
+    computes."""
+    return Meanwhile(read_stored, **kwargs)
 
 
 def write(*, org_id: int, columns: Mapping[str, Sequence[Any]], computed_at: datetime) -> int:
@@ -203,25 +175,20 @@ def write_new(
         _copy(text.slices(0, len(rows)))
         return len(rows)
     half = len(rows) // 2
-    later = threading.Thread(
-        target=_copy_apart, args=(text, half), name="metrics-snapshots-copy", daemon=True
-    )
-    later.start()
+    # The caller's connection is in its transaction: this half's is its own (see `apart`).
+    later = Meanwhile(_copy_apart, text, half, database=False)
     try:
         _copy(text.slices(0, half))
     finally:
-        later.join()
-    if text.error is not None:
-        raise text.error
+        later.result()
     return len(rows)
 
 
 def _copy_apart(text: _CopyText, start: int) -> None:
+    """COPY the rows from `start` on, on this thread's own connection, committed (then closed)."""
     try:
         with transaction.atomic():
             _copy(text.slices(start, len(text.rows)))
-    except BaseException as exc:  # handed to the caller
-        text.error = exc
     finally:
         connections.close_all()  # this thread's connections only
 
@@ -267,7 +234,6 @@ class _CopyText:
             dtype=object,
         )
         self.suffix = f"\t{computed_at.isoformat()}\n"
-        self.error: BaseException | None = None
 
     def slices(self, start: int, stop: int) -> Iterator[str]:
         group, metric, width, window = self.positions

@@ -13,10 +13,11 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import Max
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from collab.models import Organisation, Team
@@ -58,13 +59,24 @@ def taken_in(org: Organisation, *, upto: int, team: Team | None = None) -> None:
     changes.delete()
 
 
-def change_record(*, org_id: int | None, team_id: int | None) -> None:
+def change_record(*, org_id: int | None, team_id: int | None, since: datetime | None = None) -> None:
     """Append an announced change to the log (the team's organisation found when not given)."""
     if org_id is None and team_id is not None:
         org_id = Team.objects.filter(pk=team_id).values_list("org_id", flat=True).first()
     if org_id is None:
         return
-    RecordChange.objects.create(org_id=org_id, team_id=team_id, at=timezone.now())
+    RecordChange.objects.create(org_id=org_id, team_id=team_id, at=timezone.now(), since=since)
+
+
+def pending_since(org: Organisation, *, team: Team, upto: int) -> datetime | None:
+    """The earliest instant the team's changes up to `upto` can move, when each of them said
+    (None when one did not, or none is waiting)."""
+    found = RecordChange.objects.filter(org=org, team=team, id__lte=upto).aggregate(
+        changes=Count("id"), said=Count("since"), since=Min("since")
+    )
+    if not found["changes"] or found["said"] != found["changes"]:
+        return None
+    return found["since"]
 
 
 def organisation_mark(org: Organisation) -> Watermark | None:
@@ -78,6 +90,23 @@ def team_digests(org: Organisation, teams: Sequence[Team]) -> dict[int, Digests]
         pk: (np.frombuffer(bytes(weeks), dtype="int64"), np.frombuffer(bytes(digests), dtype="uint64"))
         for pk, weeks, digests in rows
     }
+
+
+# A week digest no records give (but by a 2⁻⁶⁴ chance): the week's records are not known.
+UNKNOWN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def forget_weeks(org: Organisation, team: Team, stored: Digests, *, first: int, last: int) -> None:
+    """Store the team's digests `stored` with its weeks `first`..`last` marked unknown (in the
+    caller's transaction): the snapshots were computed without comparing them, so the next
+    comparison finds these weeks changed."""
+    weeks, digests = stored
+    keep = (weeks < first) | (weeks > last)
+    unknown = np.arange(first, last + 1, dtype="int64")
+    every = np.concatenate([weeks[keep], unknown])
+    order = np.argsort(every, kind="stable")
+    values = np.concatenate([digests[keep], np.full(len(unknown), UNKNOWN, dtype="uint64")])
+    save_team_digests(org, {team.pk: (every[order], values[order])})
 
 
 def save_team_digests(org: Organisation, digests: Mapping[int, Digests]) -> None:

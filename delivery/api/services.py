@@ -33,15 +33,19 @@ from delivery.api.validation import (
     incident_changes_clean,
     refs_check,
 )
+from delivery.changes import deployments_since
 from delivery.models import ApiToken, Commit, Deployment, IdempotencyRecord, Incident
 
 # --- Recompute after commit -----------------------------------------------------------------
 
 
-def _refresh_after_commit(team_ids: Iterable[int]) -> None:
-    """Announce, after commit, that these teams' delivery records changed (the metrics app listens)."""
+def _refresh_after_commit(team_ids: Iterable[int], *, since: dict[int, datetime] | None = None) -> None:
+    """Announce, after commit, that these teams' delivery records changed (the metrics app listens),
+    with, per team, the earliest instant the change can move when known."""
     for team_id in sorted(set(team_ids)):
-        records_changed_later(sender=Deployment, org_id=None, team_id=team_id)
+        records_changed_later(
+            sender=Deployment, org_id=None, team_id=team_id, since=(since or {}).get(team_id)
+        )
 
 
 # --- Idempotency records ----------------------------------------------------------------------
@@ -196,7 +200,17 @@ def _create_deployments(
             for key in d.features
         ]
     )
-    _refresh_after_commit(dep.team_id for dep in deployments)
+    finishes: dict[int, list[datetime]] = {}
+    for dep in deployments:
+        finishes.setdefault(dep.team_id, []).append(dep.finished_at)
+    created = [dep.pk for dep in deployments]
+    _refresh_after_commit(
+        finishes,
+        since={
+            team_id: deployments_since(team_id=team_id, finishes=times, exclude=created)
+            for team_id, times in finishes.items()
+        },
+    )
     return deployments
 
 

@@ -318,7 +318,7 @@ def test_outside_a_transaction_the_stored_rows_are_read_meanwhile_on_a_second_co
     first = services.org_metrics_refresh(org_id=org.pk)
     assert first.written == MetricSnapshot.objects.filter(org=org).count() > 0
     read = {"org_id": org.pk, "metrics": METRICS, "kinds": list(services.WINDOW_KINDS), "team_id": None}
-    later = snapshot_store.StoredLater(**read, first=None)
+    later = snapshot_store.stored_later(**read, first=None)
     now = snapshot_store.read_stored(**read, first=None)
     stored = later.result()
     assert len(stored) == len(now) == first.written
