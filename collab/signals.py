@@ -6,7 +6,9 @@ changed: features, specs, reviews, syncs, conflicts, escalations, deployments, i
 `team_id` None means "anything of the organisation may have moved". `since` (optional) is the
 earliest instant whose metrics the change can move, when the sender knows it for sure (a deployment
 recorded: its finish, or the finish of the deployment before it, whose incidents it may take over);
-None: any instant."""
+None: any instant. `records` (optional, with `since`) names the kinds of records the change
+touched ("deployments", "commits", "incidents", …: the metrics engine's tables) when the sender
+knows them all; None: any."""
 
 from __future__ import annotations
 
@@ -22,8 +24,17 @@ logger = logging.getLogger(__name__)
 records_changed = Signal()
 
 
-def _send(*, sender: type, org_id: int | None, team_id: int | None, since: datetime | None) -> None:
-    sent = records_changed.send_robust(sender=sender, org_id=org_id, team_id=team_id, since=since)
+def _send(
+    *,
+    sender: type,
+    org_id: int | None,
+    team_id: int | None,
+    since: datetime | None,
+    records: tuple[str, ...] | None,
+) -> None:
+    sent = records_changed.send_robust(
+        sender=sender, org_id=org_id, team_id=team_id, since=since, records=records
+    )
     for receiver, result in sent:
         if isinstance(result, Exception):
             logger.error(
@@ -36,13 +47,25 @@ def _send(*, sender: type, org_id: int | None, team_id: int | None, since: datet
 
 
 def records_changed_later(
-    *, sender: type, org_id: int | None, team_id: int | None = None, since: datetime | None = None
+    *,
+    sender: type,
+    org_id: int | None,
+    team_id: int | None = None,
+    since: datetime | None = None,
+    records: tuple[str, ...] | None = None,
 ) -> None:
     """Send `records_changed` once the current transaction commits (at once outside one). Robust: a
     listener that fails (say, the broker is down) never turns a committed write into an error."""
     if org_id is None and team_id is None:
         return
     transaction.on_commit(
-        partial(_send, sender=sender, org_id=org_id, team_id=team_id, since=since if team_id else None),
+        partial(
+            _send,
+            sender=sender,
+            org_id=org_id,
+            team_id=team_id,
+            since=since if team_id else None,
+            records=records if team_id and since else None,
+        ),
         robust=True,
     )

@@ -17,6 +17,10 @@ from datetime import datetime
 
 from delivery.models import Deployment
 
+# What a deployment written with its commits touches (`records` of `collab.signals`): the metrics
+# reading neither (alignment, reviews, syncs…) cannot move.
+DEPLOYMENT_RECORDS = ("deployments", "commits")
+
 
 def deployments_since(*, team_id: int, finishes: Iterable[datetime], exclude: Iterable[int] = ()) -> datetime:
     """The earliest instant whose metrics the team's deployments finishing at `finishes` (recorded

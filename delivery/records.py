@@ -13,7 +13,7 @@ from django.db import transaction
 
 from collab.models import Feature, Organisation, Team
 from collab.signals import records_changed_later
-from delivery.changes import deployments_since
+from delivery.changes import DEPLOYMENT_RECORDS, deployments_since
 from delivery.models import Commit, Deployment, Incident, PullRequest
 
 
@@ -42,7 +42,15 @@ def features_named(*, org: Organisation, texts: Iterable[str]) -> list[Feature]:
 
 
 def _announce(team: Team, *, since: datetime | None = None) -> None:
-    records_changed_later(sender=Deployment, org_id=team.org_id, team_id=team.pk, since=since)
+    """The team's records changed; `since`: a deployment's (with its commits) — see
+    `delivery.changes`."""
+    records_changed_later(
+        sender=Deployment,
+        org_id=team.org_id,
+        team_id=team.pk,
+        since=since,
+        records=DEPLOYMENT_RECORDS if since else None,
+    )
 
 
 @transaction.atomic

@@ -94,6 +94,9 @@ class RecordChange(models.Model):
     # The earliest instant whose metrics the change can move, when its sender knew it (a team's
     # refresh then computes the windows from its week on, without comparing the team's history).
     since = models.DateTimeField(null=True, blank=True)
+    # With `since`, the kinds of records it touched, comma-separated ("deployments,commits": only
+    # the metrics reading them are computed); blank: any.
+    records = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"change of {self.team_id or 'organisation'} at {self.at:%Y-%m-%d %H:%M}"

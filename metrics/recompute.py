@@ -55,6 +55,7 @@ from metrics.computations import (
     week_label,
 )
 from metrics.computations.digests import Digests, changed_weeks, week_digests
+from metrics.computations.inputs import metrics_reading, tables_read
 from metrics.computations.snapshots import Changes
 from metrics.loaders import load_frames_timed, load_later
 from metrics.meanwhile import Meanwhile
@@ -155,9 +156,9 @@ def recompute(*, org: Organisation, team: Team | None, mode: str) -> RecomputeRe
     ):
         return _recompute_full(state)
     if team is not None:
-        since = watermarks.pending_since(org, team=team, upto=state.upto)
+        reach = watermarks.pending_reach(org, team=team, upto=state.upto)
         return (
-            (_recompute_since(state, team=team, since=since) if since is not None else None)
+            (_recompute_since(state, team=team, reach=reach) if reach is not None else None)
             or _recompute_changes(state, check=[team], rollover=False, scope=team)
             or _recompute_full(state)
         )
@@ -275,26 +276,28 @@ def _write_group(
     return written
 
 
-def _recompute_since(state: _State, *, team: Team, since: datetime) -> RecomputeReport | None:
-    """The windows of `team` and the organisation that contain a week from the week of `since` on
-    (every change of the team up to `state.upto` said it moves nothing earlier): the organisation's
-    rows are loaded from the first week those windows read, the team's history is not compared.
-    The team's digests of those weeks are then marked unknown (its next comparison computes them
-    again). None when a full recompute or a comparison is needed instead (a week before the first
-    computed, a team without digests)."""
+def _recompute_since(state: _State, *, team: Team, reach: watermarks.Reach) -> RecomputeReport | None:
+    """The windows of `team` and the organisation that contain a week from the week of
+    `reach.since` on (every change of the team up to `state.upto` said it moves nothing earlier),
+    of the metrics reading the records the changes named (all when one did not say): the
+    organisation's rows of those tables are loaded from the first week those windows read, the
+    team's history is not compared. The team's digests of those weeks are then marked unknown (its
+    next comparison computes them again). None when a full recompute or a comparison is needed
+    instead (a week before the first computed, a team without digests)."""
     org, last, mark = state.org, state.last, state.mark
     widest = max(WINDOW_KINDS.values())
     hi = week_index(last)
-    week = week_index(weeks.week_of(since, org.time_zone))
+    week = week_index(weeks.week_of(reach.since, org.time_zone))
     stored_digests = watermarks.team_digests(org, [team]).get(team.pk)
     if week < week_index(mark.first_week) or stored_digests is None:
         return None
     report = RecomputeReport(
         org=org.slug, org_id=org.pk, scope=team.slug, first_week=week_label(week), last_week=last, groups=2
     )
+    chosen = list(METRICS) if reach.records is None else metrics_reading(reach.records)
     snapshots = changes = None
-    if week <= hi:  # a later week is in no window yet (the week it begins computes it)
-        loaded = load_frames_timed(org=org, since=week_label(week - widest + 1))
+    if week <= hi and chosen:  # a later week is in no window yet (the week it begins computes it)
+        loaded = load_frames_timed(org=org, since=week_label(week - widest + 1), tables=tables_read(chosen))
         report.rows_loaded, report.load_seconds = loaded.rows, loaded.seconds
         began = perf_counter()
         table = compute_table(
@@ -306,7 +309,7 @@ def _recompute_since(state: _State, *, team: Team, since: datetime) -> Recompute
             teams=[team.slug],
             include_org=True,
             targets=org_targets(org),
-            metrics=METRICS,
+            metrics=chosen,
         )
         snapshots = Snapshots(table, team_ids=[team.pk, 0], kinds=list(WINDOW_KINDS))
         report.results = len(snapshots)
@@ -315,7 +318,7 @@ def _recompute_since(state: _State, *, team: Team, since: datetime) -> Recompute
     if snapshots is not None:
         stored = snapshot_store.read_stored(
             org_id=org.pk,
-            metrics=METRICS,
+            metrics=snapshots.metrics,  # the other metrics' rows are left as they are
             kinds=list(WINDOW_KINDS),
             team_id=team.pk,
             first=week_label(week),

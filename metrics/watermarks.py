@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, Min
+from django.db.models import Max
 from django.utils import timezone
 
 from collab.models import Organisation, Team
@@ -59,24 +59,48 @@ def taken_in(org: Organisation, *, upto: int, team: Team | None = None) -> None:
     changes.delete()
 
 
-def change_record(*, org_id: int | None, team_id: int | None, since: datetime | None = None) -> None:
+def change_record(
+    *,
+    org_id: int | None,
+    team_id: int | None,
+    since: datetime | None = None,
+    records: Sequence[str] | None = None,
+) -> None:
     """Append an announced change to the log (the team's organisation found when not given)."""
     if org_id is None and team_id is not None:
         org_id = Team.objects.filter(pk=team_id).values_list("org_id", flat=True).first()
     if org_id is None:
         return
-    RecordChange.objects.create(org_id=org_id, team_id=team_id, at=timezone.now(), since=since)
-
-
-def pending_since(org: Organisation, *, team: Team, upto: int) -> datetime | None:
-    """The earliest instant the team's changes up to `upto` can move, when each of them said
-    (None when one did not, or none is waiting)."""
-    found = RecordChange.objects.filter(org=org, team=team, id__lte=upto).aggregate(
-        changes=Count("id"), said=Count("since"), since=Min("since")
+    RecordChange.objects.create(
+        org_id=org_id,
+        team_id=team_id,
+        at=timezone.now(),
+        since=since,
+        records=",".join(sorted(set(records))) if since is not None and records else "",
     )
-    if not found["changes"] or found["said"] != found["changes"]:
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far the changes waiting for a team reach: from the instant `since` on, only the records
+    named in `records` (None: any)."""
+
+    since: datetime
+    records: frozenset[str] | None
+
+
+def pending_reach(org: Organisation, *, team: Team, upto: int) -> Reach | None:
+    """How far the team's changes up to `upto` reach, when each of them said from when (None when
+    one did not, or none is waiting)."""
+    rows = list(RecordChange.objects.filter(org=org, team=team, id__lte=upto).values_list("since", "records"))
+    instants = [since for since, _ in rows if since is not None]
+    if not rows or len(instants) != len(rows):
         return None
-    return found["since"]
+    named = [records for _, records in rows]
+    return Reach(
+        since=min(instants),
+        records=None if "" in named else frozenset(",".join(named).split(",")),
+    )
 
 
 def organisation_mark(org: Organisation) -> Watermark | None:

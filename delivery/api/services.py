@@ -33,7 +33,7 @@ from delivery.api.validation import (
     incident_changes_clean,
     refs_check,
 )
-from delivery.changes import deployments_since
+from delivery.changes import DEPLOYMENT_RECORDS, deployments_since
 from delivery.models import ApiToken, Commit, Deployment, IdempotencyRecord, Incident
 
 # --- Recompute after commit -----------------------------------------------------------------
@@ -44,7 +44,11 @@ def _refresh_after_commit(team_ids: Iterable[int], *, since: dict[int, datetime]
     with, per team, the earliest instant the change can move when known."""
     for team_id in sorted(set(team_ids)):
         records_changed_later(
-            sender=Deployment, org_id=None, team_id=team_id, since=(since or {}).get(team_id)
+            sender=Deployment,
+            org_id=None,
+            team_id=team_id,
+            since=(since or {}).get(team_id),
+            records=DEPLOYMENT_RECORDS if since else None,
         )
 
 

@@ -13,7 +13,7 @@ from collab.models import Team
 from collab.weeks import week_of
 from delivery.api import services as api_services
 from delivery.api.validation import DeploymentData
-from delivery.changes import deployments_since
+from delivery.changes import DEPLOYMENT_RECORDS, deployments_since
 from delivery.models import Deployment, Incident
 from metrics import services, watermarks
 from metrics.models import RecordChange, Watermark
@@ -42,8 +42,8 @@ def deploy(team, *, at, key):
     )
 
 
-def announce(team, *, since=None):
-    watermarks.change_record(org_id=team.org_id, team_id=team.pk, since=since)
+def announce(team, *, since=None, records=None):
+    watermarks.change_record(org_id=team.org_id, team_id=team.pk, since=since, records=records)
 
 
 def announce_deployment(deployment):
@@ -52,6 +52,7 @@ def announce_deployment(deployment):
         since=deployments_since(
             team_id=deployment.team_id, finishes=[deployment.finished_at], exclude=[deployment.pk]
         ),
+        records=DEPLOYMENT_RECORDS,
     )
 
 
@@ -127,11 +128,43 @@ def test_weeks_recomputed_from_a_since_are_compared_again_at_the_next_change(qui
 
 def test_a_change_that_says_nothing_among_those_waiting_makes_the_team_compare_its_history(quiet):
     now = timezone.now()
-    announce(quiet, since=now)
+    announce(quiet, since=now, records=DEPLOYMENT_RECORDS)
     announce(quiet)
-    assert watermarks.pending_since(quiet.org, team=quiet, upto=watermarks.change_log_end(quiet.org)) is None
+    upto = watermarks.change_log_end(quiet.org)
+    assert watermarks.pending_reach(quiet.org, team=quiet, upto=upto) is None
     RecordChange.objects.filter(team=quiet, since__isnull=True).delete()
-    assert watermarks.pending_since(quiet.org, team=quiet, upto=watermarks.change_log_end(quiet.org)) == now
+    reach = watermarks.pending_reach(quiet.org, team=quiet, upto=upto)
+    assert (reach.since, reach.records) == (now, {"deployments", "commits"})
+
+
+def test_the_records_of_every_change_waiting_are_taken_together(quiet):
+    earlier = timezone.now() - timedelta(days=3)
+    announce(quiet, since=timezone.now(), records=DEPLOYMENT_RECORDS)
+    announce(quiet, since=earlier, records=("incidents",))
+    upto = watermarks.change_log_end(quiet.org)
+    reach = watermarks.pending_reach(quiet.org, team=quiet, upto=upto)
+    assert (reach.since, reach.records) == (earlier, {"deployments", "commits", "incidents"})
+    announce(quiet, since=timezone.now())  # a since without records: any metric may move
+    assert (
+        watermarks.pending_reach(quiet.org, team=quiet, upto=watermarks.change_log_end(quiet.org)).records
+        is None
+    )
+
+
+def test_a_deployment_recomputes_only_the_metrics_reading_deployments(quiet):
+    before = numbers(quiet.org)
+    deployment = deploy(quiet, at=timezone.now() - timedelta(hours=2), key="quiet-now")
+    announce_deployment(deployment)
+    report = services.team_metrics_refresh(team_id=quiet.pk)
+    # 2 groups (the team, the organisation) × 3 metrics × 3 widths, windows ending this week.
+    assert report.results == 2 * 3 * 3
+    after = numbers(quiet.org)
+    moved = {
+        key[1] for key in set(before) | set(after) if before.get(key, ())[:-1] != after.get(key, ())[:-1]
+    }
+    assert moved <= {"deployment_frequency", "lead_time_for_changes", "change_failure_rate"}
+    assert "deployment_frequency" in moved
+    assert full_numbers(quiet.org) == after
 
 
 def test_a_deployment_in_a_later_week_than_computed_only_forgets_that_week(quiet):
@@ -204,4 +237,6 @@ def test_every_team_keeps_its_own_since(quiet):
     announce(other, since=timezone.now() - timedelta(days=100))
     announce(quiet, since=timezone.now())
     upto = watermarks.change_log_end(quiet.org)
-    assert watermarks.pending_since(quiet.org, team=quiet, upto=upto) > timezone.now() - timedelta(minutes=1)
+    assert watermarks.pending_reach(quiet.org, team=quiet, upto=upto).since > timezone.now() - timedelta(
+        minutes=1
+    )
