@@ -13,7 +13,7 @@ from django.db import transaction
 
 from collab.models import Feature, Organisation, Team
 from collab.signals import records_changed_later
-from delivery.changes import DEPLOYMENT_RECORDS, deployments_since
+from delivery.changes import DEPLOYMENT_RECORDS, INCIDENT_RECORDS, deployments_since, incident_since
 from delivery.models import Commit, Deployment, Incident, PullRequest
 
 
@@ -41,15 +41,16 @@ def features_named(*, org: Organisation, texts: Iterable[str]) -> list[Feature]:
     return list(Feature.objects.filter(org=org, key__in=candidates | upper).order_by("key"))
 
 
-def _announce(team: Team, *, since: datetime | None = None) -> None:
-    """The team's records changed; `since`: a deployment's (with its commits) — see
-    `delivery.changes`."""
+def _announce(
+    team: Team, *, since: datetime | None = None, records: tuple[str, ...] = DEPLOYMENT_RECORDS
+) -> None:
+    """The team's records changed (`records`, from `since` on when given: see `delivery.changes`)."""
     records_changed_later(
         sender=Deployment,
         org_id=team.org_id,
         team_id=team.pk,
         since=since,
-        records=DEPLOYMENT_RECORDS if since else None,
+        records=records if since else None,
     )
 
 
@@ -139,7 +140,8 @@ def incident_open(
     incident = Incident.objects.create(
         org=org, team=team, key=key, title=title[:300] or key, started_at=started_at, source=source
     )
-    _announce(team)
+    since = incident_since(team_id=team.pk, started_at=started_at, deployment_id=None)
+    _announce(team, since=since, records=INCIDENT_RECORDS)
     return incident, True
 
 
@@ -155,9 +157,11 @@ def incident_resolve(
         resolved_at = incident.started_at
     if incident.resolved_at == resolved_at:
         return incident, False
+    # Only its time to restore moves, in the weeks it was and is now resolved.
+    since = min(moment for moment in (incident.resolved_at, resolved_at) if moment is not None)
     incident.resolved_at = resolved_at
     incident.save(update_fields=["resolved_at"])
-    _announce(incident.team)
+    _announce(incident.team, since=since, records=INCIDENT_RECORDS)
     return incident, True
 
 

@@ -33,22 +33,27 @@ from delivery.api.validation import (
     incident_changes_clean,
     refs_check,
 )
-from delivery.changes import DEPLOYMENT_RECORDS, deployments_since
+from delivery.changes import DEPLOYMENT_RECORDS, INCIDENT_RECORDS, deployments_since, incident_since
 from delivery.models import ApiToken, Commit, Deployment, IdempotencyRecord, Incident
 
 # --- Recompute after commit -----------------------------------------------------------------
 
 
-def _refresh_after_commit(team_ids: Iterable[int], *, since: dict[int, datetime] | None = None) -> None:
+def _refresh_after_commit(
+    team_ids: Iterable[int],
+    *,
+    since: dict[int, datetime] | None = None,
+    records: tuple[str, ...] | None = None,
+) -> None:
     """Announce, after commit, that these teams' delivery records changed (the metrics app listens),
-    with, per team, the earliest instant the change can move when known."""
+    with, per team, the earliest instant the change can move and the records it touched when known."""
     for team_id in sorted(set(team_ids)):
         records_changed_later(
             sender=Deployment,
             org_id=None,
             team_id=team_id,
             since=(since or {}).get(team_id),
-            records=DEPLOYMENT_RECORDS if since else None,
+            records=records,
         )
 
 
@@ -214,6 +219,7 @@ def _create_deployments(
             team_id: deployments_since(team_id=team_id, finishes=times, exclude=created)
             for team_id, times in finishes.items()
         },
+        records=DEPLOYMENT_RECORDS,
     )
     return deployments
 
@@ -248,7 +254,16 @@ def _create_incidents(
             for i in items
         ]
     )
-    _refresh_after_commit(i.team_id for i in incidents)
+    since: dict[int, datetime] = {}
+    for incident in incidents:
+        moment = incident_since(
+            team_id=incident.team_id,
+            started_at=incident.started_at,
+            resolved=[incident.resolved_at],
+            deployment_id=incident.deployment_id,
+        )
+        since[incident.team_id] = min(moment, since.get(incident.team_id, moment))
+    _refresh_after_commit(since, since=since, records=INCIDENT_RECORDS)
     return incidents
 
 
@@ -273,11 +288,15 @@ def incident_update(*, org: Organisation, key: str, payload: Any) -> Incident:
     changes = incident_changes_clean(payload, started_at=incident.started_at)
     if isinstance(changes, dict):
         raise InvalidInput("invalid input", changes)
+    resolved = [incident.resolved_at, changes.values.get("resolved_at")]
     for name, value in changes.values.items():
         setattr(incident, name, value)
     incident.save(update_fields=list(changes.values))
     if "resolved_at" in changes.values:
-        _refresh_after_commit([incident.team_id])
+        # Only its time to restore moves, in the weeks it was and is now resolved.
+        moments = [moment for moment in resolved if moment is not None]
+        since = {incident.team_id: min(moments)} if moments else None
+        _refresh_after_commit([incident.team_id], since=since, records=INCIDENT_RECORDS)
     return selectors.incident_list(org=org).get(pk=incident.pk)
 
 

@@ -240,3 +240,65 @@ def test_every_team_keeps_its_own_since(quiet):
     assert watermarks.pending_reach(quiet.org, team=quiet, upto=upto).since > timezone.now() - timedelta(
         minutes=1
     )
+
+
+def test_an_incident_opened_counts_from_the_deployment_it_falls_on(quiet, django_capture_on_commit_callbacks):
+    from delivery.records import incident_open, incident_resolve
+
+    a = deploy(quiet, at=timezone.now() - timedelta(days=20), key="quiet-a")
+    announce_deployment(a)
+    services.team_metrics_refresh(team_id=quiet.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_open(
+            org=quiet.org,
+            team=quiet,
+            key="pd-1",
+            title="Checkout down",
+            started_at=timezone.now() - timedelta(days=2),
+            source="pagerduty",
+        )
+    assert list(RecordChange.objects.filter(team=quiet).values_list("since", "records")) == [
+        (a.finished_at, "incidents")
+    ]
+    report = services.team_metrics_refresh(team_id=quiet.pk)
+    assert report.first_week == week_of(a.finished_at, quiet.org.time_zone)
+    assert report.results % (2 * 3 * 3) == 0  # frequency, change failure rate, time to restore
+    opened = numbers(quiet.org)
+    assert full_numbers(quiet.org) == opened
+
+    resolved_at = timezone.now() - timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_resolve(org=quiet.org, key="pd-1", resolved_at=resolved_at)
+    assert list(RecordChange.objects.filter(team=quiet).values_list("since", "records")) == [
+        (resolved_at, "incidents")
+    ]
+    services.team_metrics_refresh(team_id=quiet.pk)
+    resolved = numbers(quiet.org)
+    assert resolved != opened
+    assert full_numbers(quiet.org) == resolved
+
+
+def test_an_incident_recorded_through_the_api_says_from_when_it_counts(
+    quiet, django_capture_on_commit_callbacks
+):
+    from delivery.api.validation import IncidentData
+
+    named = deploy(quiet, at=timezone.now() - timedelta(days=30), key="quiet-named")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_services.incident_record(
+            org=quiet.org,
+            data=IncidentData(
+                key="quiet-api-incident",
+                team="quiet",
+                title="Slow search",
+                started_at=timezone.now() - timedelta(days=3),
+                resolved_at=timezone.now() - timedelta(days=2),
+                deployment="quiet-named",
+            ),
+        )
+    assert list(RecordChange.objects.filter(team=quiet).values_list("since", "records")) == [
+        (named.finished_at, "incidents")
+    ]
+    services.team_metrics_refresh(team_id=quiet.pk)
+    refreshed = numbers(quiet.org)
+    assert full_numbers(quiet.org) == refreshed
