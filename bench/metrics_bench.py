@@ -184,6 +184,11 @@ def main() -> None:
     if not args.pages_only:
         recompute_figures(org, team, args.repeat, figures)
     if not args.recompute_only:
+        from metrics import services
+        from metrics.models import MetricSnapshot
+
+        if not MetricSnapshot.objects.filter(org=org).exists():  # --pages-only on a fresh database
+            services.org_metrics_refresh(org_id=org.pk)
         pages(org, small, team, args.requests, figures)
     if "load_s" in figures:
         load = figures["load_s"]

@@ -232,13 +232,14 @@ def small_multiples(
     layout: dict[str, Any] = {}
     cell_w = (1 - gap_x * (columns - 1)) / columns
     cell_h = (1 - gap_y * (rows - 1)) / rows
+    ticks = _week_ticks(weeks, every=6)
     for index, (name, values, texts) in enumerate(panels):
         row, column = divmod(index, columns)
         suffix = "" if index == 0 else str(index + 1)
         x0 = column * (cell_w + gap_x)
         y1 = 1 - row * (cell_h + gap_y)
         layout[f"xaxis{suffix}"] = {
-            **_week_ticks(weeks, every=6),
+            **ticks,
             "domain": [x0, x0 + cell_w],
             "anchor": f"y{suffix}",
             "showgrid": False,

@@ -1,6 +1,7 @@
 """What the dashboard pages show, built from snapshot points (no query here): metric cards with
 their value against target, traffic light, trend and drill-down link; per-team tables; figures.
-And `warm_pages`, which renders the pages into the page cache after a recompute."""
+`warm_pages` (metrics/warming.py, named here too) renders the pages into the page cache after a
+recompute."""
 
 from __future__ import annotations
 
@@ -8,25 +9,19 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from html import escape as _escape  # Django's `escape`, without its SafeString per call
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpRequest, QueryDict
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
-from collab.models import Organisation, Team
-from metrics import charts, selectors
+from collab.models import Team
+from metrics import charts
 from metrics.computations import DORA_METRICS, Target, status
 from metrics.selectors import Point
-from metrics.services import QUEUE_ERRORS
 from metrics.texts import (
     BANDS,
     KINDS,
@@ -35,11 +30,14 @@ from metrics.texts import (
     SHARE_METRICS,
     WINDOW_EMPTY,
     format_value,
+    format_values,
     number,
+    number_formats,
     percent,
     section_name,
     target_text,
 )
+from metrics.warming import WARMED_PAGES, warm_pages  # noqa: F401 (named here as well)
 
 logger = logging.getLogger(__name__)
 
@@ -64,35 +62,45 @@ class Scope:
         values |= changes
         return urlencode({key: value for key, value in values.items() if value})
 
-    def drill_url(self, metric: str, team: Team | None | str = "scope") -> str:
+    def drill_url(self, metric: str, team: Team | None | str = "scope", *, records: str = "") -> str:
+        """The records behind `metric`'s number (`records`: `records_path()`, for many metrics)."""
         chosen = self.team if team == "scope" else team
         query = {
             "window": self.kind,
             "to": self.end,
             **({"team": chosen.slug} if isinstance(chosen, Team) else {}),
         }
-        return f"{reverse('metrics:drilldown', args=[metric])}?{urlencode(query)}"
+        path = (records or records_path()).replace("/-/", f"/{metric}/")
+        return f"{path}?{urlencode(query)}"
+
+
+def records_path() -> str:
+    """The path of a metric's records page, "-" for the metric (one `reverse` for a page's links)."""
+    return reverse("metrics:drilldown", args=["-"])
+
+
+# The cohort in words, per metric (the plural read from the "n" of the values).
+COHORT_NOUNS = {
+    "time_to_alignment": ngettext_lazy("%(n)d spec aligned", "%(n)d specs aligned", "n"),
+    "rework_rate": ngettext_lazy("%(n)d spec aligned", "%(n)d specs aligned", "n"),
+    "first_time_acceptance": ngettext_lazy("%(n)d feature reviewed", "%(n)d features reviewed", "n"),
+    "conflict_one_session_rate": ngettext_lazy("%(n)d conflict resolved", "%(n)d conflicts resolved", "n"),
+    "velocity": ngettext_lazy("%(n)d feature delivered", "%(n)d features delivered", "n"),
+    "investment_balance": ngettext_lazy("%(n)d feature delivered", "%(n)d features delivered", "n"),
+    "predictability": ngettext_lazy("%(n)d feature planned", "%(n)d features planned", "n"),
+    "sync_discipline": ngettext_lazy("%(n)d sync run", "%(n)d syncs run", "n"),
+    "escalations": ngettext_lazy("%(n)d escalation opened", "%(n)d escalations opened", "n"),
+    "deployment_frequency": ngettext_lazy("%(n)d production deployment", "%(n)d production deployments", "n"),
+    "lead_time_for_changes": ngettext_lazy("%(n)d commit shipped", "%(n)d commits shipped", "n"),
+    "change_failure_rate": ngettext_lazy("%(n)d production deployment", "%(n)d production deployments", "n"),
+    "time_to_restore": ngettext_lazy("%(n)d incident resolved", "%(n)d incidents resolved", "n"),
+    "team_pulse": ngettext_lazy("%(n)d pulse answer", "%(n)d pulse answers", "n"),
+}
 
 
 def cohort_text(metric: str, size: int) -> str:
     """The cohort in words: "5 specs aligned", "12 deployments"."""
-    nouns = {
-        "time_to_alignment": ngettext("%(n)d spec aligned", "%(n)d specs aligned", size),
-        "rework_rate": ngettext("%(n)d spec aligned", "%(n)d specs aligned", size),
-        "first_time_acceptance": ngettext("%(n)d feature reviewed", "%(n)d features reviewed", size),
-        "conflict_one_session_rate": ngettext("%(n)d conflict resolved", "%(n)d conflicts resolved", size),
-        "velocity": ngettext("%(n)d feature delivered", "%(n)d features delivered", size),
-        "investment_balance": ngettext("%(n)d feature delivered", "%(n)d features delivered", size),
-        "predictability": ngettext("%(n)d feature planned", "%(n)d features planned", size),
-        "sync_discipline": ngettext("%(n)d sync run", "%(n)d syncs run", size),
-        "escalations": ngettext("%(n)d escalation opened", "%(n)d escalations opened", size),
-        "deployment_frequency": ngettext("%(n)d production deployment", "%(n)d production deployments", size),
-        "lead_time_for_changes": ngettext("%(n)d commit shipped", "%(n)d commits shipped", size),
-        "change_failure_rate": ngettext("%(n)d production deployment", "%(n)d production deployments", size),
-        "time_to_restore": ngettext("%(n)d incident resolved", "%(n)d incidents resolved", size),
-        "team_pulse": ngettext("%(n)d pulse answer", "%(n)d pulse answers", size),
-    }
-    return nouns[metric] % {"n": size}
+    return str(COHORT_NOUNS[metric] % {"n": size})
 
 
 def _hours(value: float | None) -> str:
@@ -176,6 +184,9 @@ class Card:
     fraction: str = ""
     has_trend: bool = False  # an earlier window of the trend has a value
     window_empty: str = ""  # what an empty window means, when the trend has earlier values
+    # The lights' markup, as metrics/includes/light.html writes it (built here: a page has dozens).
+    light_html: str = ""
+    compare_light_html: str = ""
 
 
 def _fraction(metric: str, point: Point | None) -> str:
@@ -206,7 +217,7 @@ def series(points: Iterable[Point], weeks: Sequence[str]) -> dict[tuple[int | No
 
 def _values(metric: str, points: Sequence[Point | None]) -> tuple[list[float | None], list[str]]:
     values = [None if p is None else p.value for p in points]
-    return values, [format_value(metric, v) for v in values]
+    return values, format_values(metric, values)
 
 
 def cards(
@@ -222,6 +233,7 @@ def cards(
 ) -> list[Card]:
     result = []
     empty_series: list[Point | None] = [None] * len(weeks)
+    labels, records = light_labels(), records_path()
     for metric in metrics:
         texts = METRIC_TEXTS[metric]
         trend_points = found.get((team_id, metric), empty_series)
@@ -257,7 +269,7 @@ def cards(
                 cohort=cohort_text(metric, point.cohort if point else 0),
                 empty=empty,
                 extra=extra_lines(metric, point, targets),
-                drill_url=scope.drill_url(metric),
+                drill_url=scope.drill_url(metric, records=records),
                 figure_id=f"fig-{metric}",
                 figure=figure,
                 compare=format_value(metric, org_point.value) if org_point is not None else "",
@@ -270,7 +282,20 @@ def cards(
                 window_empty=str(WINDOW_EMPTY[metric]),
             )
         )
+        card = result[-1]
+        card.light_html = light_html(card.light, labels)
+        card.compare_light_html = light_html(card.compare_light, labels)
     return result
+
+
+def light_html(state: str | None, labels: Mapping[str | None, str]) -> SafeString:
+    """metrics/includes/light.html's markup for `state` (its trailing newline included)."""
+    if not state:
+        return mark_safe("\n")
+    label = _escape(labels[state] if state in ("good", "warn") else labels["bad"])
+    return mark_safe(  # noqa: S308 (every value escaped)
+        f'<span class="light light-{_escape(state)}" role="img" aria-label="{label}" title="{label}"></span>\n'
+    )
 
 
 @dataclass
@@ -307,11 +332,19 @@ def team_table(
     own: Mapping[int, Mapping[str, Target]] | None = None,
 ) -> list[TeamRow]:
     """One row per team (then the organisation): each metric's value and light at the window.
-    Forty teams make hundreds of cells: labels and URLs are built once, not per cell."""
+    Forty teams make hundreds of cells: labels, URLs and markup pieces are built once, not per
+    cell."""
     labels = {state: str(label) for state, label in light_labels().items()}
-    no_data = str(_("No data yet"))
+    formats = number_formats()
+    empty_html = mark_safe(f'<span class="muted" title="{_escape(str(_("No data yet")))}">—</span>')  # noqa: S308
+    lights = {state: _light_span(state, labels[state]) for state in ("good", "warn", "bad")} | {None: ""}
     bands = {key: str(label) for key, label in BANDS.items()} | {None: ""}
-    records = {metric: reverse("metrics:drilldown", args=[metric]) for metric in metrics}
+    band_spans = {
+        key: f' <span class="pill band band-{_escape(key)}">{_escape(label)}</span>'
+        for key, label in bands.items()
+        if key
+    }
+    records = {metric: records_path().replace("/-/", f"/{metric}/") for metric in metrics}
     team_page = reverse("metrics:team", args=["-"]).rstrip("/").removesuffix("-")
     window = urlencode({"window": scope.kind, "to": scope.end})
     other = scope.query(team="")
@@ -323,34 +356,41 @@ def team_table(
         held_to = (own or {}).get(team_id, targets) if team_id is not None else targets  # a team's own
         for metric in metrics:
             point = at_end.get((team_id, metric))
-            state = light(metric, point, held_to)
-            kind = band(point)
+            value = None if point is None else point.value
+            state = status(metric, value, held_to)
+            kind = None if point is None else (point.extra or {}).get("band")
+            url = f"{records[metric]}?{query}"
+            display = format_value(metric, value, short=True, formats=formats)
             cell = Cell(
-                display=format_value(metric, None if point is None else point.value, short=True),
+                display=display,
                 light=state,
                 light_label=labels[state],
                 band=kind,
                 band_label=bands.get(kind, ""),
-                empty=point is None or point.value is None,
-                url=f"{records[metric]}?{query}",
+                empty=value is None,
+                url=url,
             )
-            cell.html = _cell_html(cell, no_data)
+            if value is None:
+                cell.html = empty_html
+            else:  # every value escaped
+                cell.html = mark_safe(  # noqa: S308
+                    f'<a href="{_escape(url)}">{_escape(display)}</a>{lights[state]}'
+                    + ((band_spans.get(kind) or _band_span(kind, cell.band_label)) if kind else "")
+                )
             row.cells.append(cell)
         rows.append(row)
     return rows
 
 
-def _cell_html(cell: Cell, no_data: str) -> SafeString:
-    """A cell's markup (hundreds a page: plain escapes, not a template or format_html each)."""
-    if cell.empty:
-        return mark_safe(f'<span class="muted" title="{escape(no_data)}">—</span>')  # noqa: S308
-    html = f'<a href="{escape(cell.url)}">{escape(cell.display)}</a>'
-    if cell.light:
-        label = escape(cell.light_label)
-        html += f' <span class="light light-{escape(cell.light)}" role="img" aria-label="{label}" title="{label}"></span>'
-    if cell.band:
-        html += f' <span class="pill band band-{escape(cell.band)}">{escape(cell.band_label)}</span>'
-    return mark_safe(html)  # noqa: S308 (every value escaped)
+def _light_span(state: str, label: str) -> str:
+    return (
+        f' <span class="light light-{_escape(state)}" role="img" aria-label="{_escape(label)}"'
+        f' title="{_escape(label)}"></span>'
+    )
+
+
+def _band_span(kind: str, label: str) -> str:
+    return f' <span class="pill band band-{_escape(kind)}">{_escape(label)}</span>'
 
 
 def small_multiples(
@@ -419,57 +459,3 @@ def escalations_figure(points: Sequence[Point | None], weeks: Sequence[str]) -> 
     if not any(v for _, _, values, _ in stacks for v in values):
         return None
     return charts.stacked_bars(weeks, stacks, y_title=_("Escalations opened"), counts=True)
-
-
-# --- warming the page cache after a recompute ----------------------------------------------------
-
-# The views rendered ahead after a recompute: (page, window kind or None for the page's default),
-# for the organisation — the overview in every window kind, the other pages as they open.
-WARMED_PAGES: tuple[tuple[str, str | None], ...] = (
-    ("overview", None),
-    ("overview", "week"),
-    ("overview", "13w"),
-    ("health", None),
-    ("dora", None),
-    ("investment", None),
-    ("escalations", None),
-)
-
-
-def warm_pages(*, org: Organisation, team: Team | None = None) -> int:
-    """Render the dashboards' numbers (each page's `#partial`) into the page cache, as a first
-    view would, for every language: the views of `WARMED_PAGES`, and `team`'s page. Called
-    after a recompute, whose new version makes every cached page a miss: the first person to
-    look then gets a cached page. Returns how many pages were rendered (none when the cache is
-    unreachable: pages are then rendered on each view anyway)."""
-    from metrics import views  # the pages' own code, for the same context and cache key
-
-    teams = selectors.team_list(org=org)
-    targets: list[tuple[str, str | None, Team | None]] = [(page, kind, None) for page, kind in WARMED_PAGES]
-    if team is not None:
-        targets.append(("overview", None, team))
-    rendered = 0
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            for page, kind, scoped in targets:
-                request = HttpRequest()  # the filters a first view has: none, or the window
-                request.GET = QueryDict(urlencode({"window": kind}) if kind else "")
-                scope, weeks, has_data = views.dashboard_scope(
-                    request, org=org, teams=teams, team_slug=scoped.slug if scoped else None
-                )
-                context = views.base_context(
-                    page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data
-                )
-                key = views._cache_key(context, org=org, page=page)
-                if key is None:
-                    return rendered
-                views._fill(context, org=org, page=page)
-                # The partial reads nothing of the request but the organisation (and the language).
-                html = render_to_string(f"{views.PAGES[page][2]}#partial", context | {"org": org})
-                try:
-                    cache.set(key, html, timeout=views.CACHE_SECONDS)
-                except QUEUE_ERRORS as exc:
-                    logger.warning("metrics dashboards: cache unreachable while warming: %s", exc)
-                    return rendered
-                rendered += 1
-    return rendered

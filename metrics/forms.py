@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from metrics.computations import DEFAULT_TARGETS, METRICS, Target, parse_week, targets_with_overrides
+from metrics.computations import (
+    DEFAULT_TARGETS,
+    METRICS,
+    Target,
+    parse_week,
+    targets_with_overrides,
+    week_index,
+    week_label,
+)
 from metrics.texts import METRIC_TEXTS, SHARE_METRICS, WINDOW_LABELS
 
 
@@ -181,3 +192,32 @@ def _shown_number(metric: str, value: float) -> float | int:
 def _shown(metric: str, value: float) -> str:
     shown = _shown_number(metric, value)
     return f"{shown:g}"
+
+
+# --- the filters' options -------------------------------------------------------------------------
+
+
+def select_options(choices: list[tuple[str, Any]], selected: str) -> str:
+    """The <option>s of a select (three years of weeks make a long list: one escape per text)."""
+    return mark_safe(  # noqa: S308 (every text escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
+    )
+
+
+@lru_cache(maxsize=64)
+def week_list(first: str, last: str) -> tuple[str, ...]:
+    """The weeks from `last` back to `first` (three years of history: built once, not per view)."""
+    last_index = week_index(last)
+    count = last_index - week_index(first) + 1
+    return tuple(week_label(last_index - i) for i in range(count))
+
+
+@lru_cache(maxsize=256)
+def week_options(first: str, last: str, current: str, selected: str, this_week: str) -> str:
+    """The end week select's options (the same for every view of the same history and filters)."""
+    return select_options(
+        [(w, f"{w} ({this_week})" if w == current else w) for w in week_list(first, last)], selected
+    )

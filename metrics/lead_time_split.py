@@ -14,19 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import Greatest
+from django.db import connection
 
 from collab.weeks import org_zone, parse_week
-from delivery.models import PullRequest
-
-
-class Median(Aggregate):
-    """PostgreSQL's `percentile_cont(0.5)` of an interval (an interval comes back)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
+from delivery.models import Deployment, PullRequest
 
 
 @dataclass(frozen=True)
@@ -40,8 +31,22 @@ class Stage:
         return None if self.median is None else self.median.total_seconds() / 3600
 
 
-def _span(expression: Any) -> ExpressionWrapper:
-    return ExpressionWrapper(expression, output_field=DurationField())
+# One query, plain SQL (the ORM took milliseconds to build it; PostgreSQL answers in microseconds):
+# the medians are `percentile_cont(0.5)` of intervals, a negative one counted as none.
+_PR, _DEPLOY = PullRequest._meta.db_table, Deployment._meta.db_table
+_SHIPPED = "d.environment = 'production' AND d.result = 'success'"
+_SQL = (
+    "SELECT COUNT(pr.id), "  # noqa: S608 (constants; the values are parameters)
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY GREATEST(pr.opened_at - pr.first_commit_at, interval '0')) "
+    "FILTER (WHERE pr.first_commit_at IS NOT NULL), "
+    "COUNT(pr.id) FILTER (WHERE pr.first_commit_at IS NOT NULL), "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY GREATEST(pr.merged_at - pr.opened_at, interval '0')), "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY GREATEST(d.finished_at - pr.merged_at, interval '0')) "
+    f"FILTER (WHERE {_SHIPPED}), "
+    f"COUNT(pr.id) FILTER (WHERE {_SHIPPED}) "
+    f"FROM {_PR} pr LEFT OUTER JOIN {_DEPLOY} d ON pr.deployment_id = d.id "
+    "WHERE pr.merged_at >= %(start)s AND pr.merged_at < %(end)s AND pr.org_id = %(org)s"
+)
 
 
 def lead_time_split(*, org: Any, team_id: int | None, first_week: str, last_week: str) -> list[Stage] | None:
@@ -54,25 +59,14 @@ def lead_time_split(*, org: Any, team_id: int | None, first_week: str, last_week
         end = datetime.combine(parse_week(last_week) + timedelta(days=7), time.min, tzinfo=zone)
     except ValueError:
         return None
-    rows = PullRequest.objects.filter(org=org, merged_at__gte=start, merged_at__lt=end)
-    if team_id is not None:
-        rows = rows.filter(team_id=team_id)
-    shipped = Q(deployment__environment="production", deployment__result="success")
-    coded = Q(first_commit_at__isnull=False)
-    found = rows.aggregate(
-        merged=Count("pk"),
-        coding=Median(_span(Greatest(F("opened_at") - F("first_commit_at"), timedelta(0))), filter=coded),
-        coding_count=Count("pk", filter=coded),
-        review=Median(_span(Greatest(F("merged_at") - F("opened_at"), timedelta(0)))),
-        deploy=Median(
-            _span(Greatest(F("deployment__finished_at") - F("merged_at"), timedelta(0))), filter=shipped
-        ),
-        deploy_count=Count("pk", filter=shipped),
-    )
-    if not found["merged"]:
+    params = {"org": org.pk, "start": start, "end": end, "team": team_id}
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL if team_id is None else f"{_SQL} AND pr.team_id = %(team)s", params)
+        merged, coding, coding_count, review, deploy, deploy_count = cursor.fetchone()
+    if not merged:
         return None
     return [
-        Stage("coding", found["coding"], found["coding_count"]),
-        Stage("review", found["review"], found["merged"]),
-        Stage("deploy", found["deploy"], found["deploy_count"]),
+        Stage("coding", coding, coding_count),
+        Stage("review", review, merged),
+        Stage("deploy", deploy, deploy_count),
     ]

@@ -4,12 +4,16 @@ metrics/drilldown.py."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Max, Min, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -86,24 +90,70 @@ def snapshot_points(*, org: Organisation, kind: str, weeks: list[str], where: Q 
     return [Point(*row) for row in fetch_rows(rows.values_list(*_POINT_FIELDS))]
 
 
-def snapshot_points_any(*, org: Organisation, kind: str, parts: list[tuple[Q, list[str]]]) -> list[Point]:
-    """Snapshots of windows of `kind` matching any of `parts` (each a condition and the window end
-    weeks it covers), in one query (a UNION ALL, each branch on the unique index), as points;
-    a snapshot matching several parts comes once."""
-    queries = [
-        MetricSnapshot.objects.filter(
-            where, org=org, window_kind=kind, window_start__in=[window_start(kind, week) for week in weeks]
-        ).values_list("pk", *_POINT_FIELDS)
-        for where, weeks in parts
-    ]
-    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    seen: set[int] = set()
-    points = []
-    for pk, *row in fetch_rows(combined):
-        if pk not in seen:
-            seen.add(pk)
-            points.append(Point(*row))
-    return points
+ALL_TEAMS = "all"  # a part of `snapshot_points_any` reading every team's snapshots and the organisation's
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which snapshots `snapshot_points_any` reads: windows ending in `weeks`, of `metrics`, whose
+    team is `team` (a team id, None for the organisation's own, ALL_TEAMS for every team and the
+    organisation's); `full=False` reads only the values (a trend's earlier weeks: a chart's points
+    need nothing else, and the other columns, the JSON above all, cost several times as much)."""
+
+    weeks: Sequence[str]
+    metrics: Sequence[str]
+    team: int | str | None = None
+    full: bool = True
+
+
+def snapshot_points_any(*, org: Organisation, kind: str, parts: Sequence[Part]) -> list[Point]:
+    """The snapshots of windows of `kind` of any of `parts`, in one query (a UNION ALL, each branch
+    on the unique index), as points; a snapshot several parts read comes once, with its details
+    when a part reads them. Plain SQL: a dashboard's parts are few, and the ORM would spend longer
+    building the query than PostgreSQL takes to answer it."""
+    branches: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        columns = _FULL_COLUMNS if part.full else _VALUE_COLUMNS
+        where = (
+            ""
+            if part.team == ALL_TEAMS
+            else " AND team_id IS NULL"
+            if part.team is None
+            else " AND team_id = %s"
+        )
+        branches.append(f"(SELECT {columns} FROM {_SNAPSHOTS} WHERE {_BRANCH}{where})")  # noqa: S608
+        params += [org.pk, kind, [window_start(kind, week) for week in part.weeks], list(part.metrics)]
+        if part.team is not None and part.team != ALL_TEAMS:
+            params.append(part.team)
+    with connection.cursor() as cursor:
+        sql = f"SELECT * FROM ({' UNION ALL '.join(branches)}) AS points WHERE {_NOT_PARALLEL}"  # noqa: S608 (constants; values are parameters)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    points: dict[int, Point] = {}
+    full: set[int] = set()
+    for pk, team_id, metric, start, end, value, numerator, denominator, cohort, extra in rows:
+        if cohort < 0:  # a value-only branch's row
+            if pk not in points:
+                points[pk] = Point(team_id, metric, start, end, value, None, None, 0, {})
+        elif pk not in full:
+            full.add(pk)
+            details = json.loads(extra) if isinstance(extra, str | bytes) else extra
+            points[pk] = Point(team_id, metric, start, end, value, numerator, denominator, cohort, details)
+    return list(points.values())
+
+
+# A parallel plan (which PostgreSQL picks for a few branches of thirteen weeks) costs more to start
+# its workers, milliseconds, than the whole query takes on one: `current_schema()`, always true
+# here, is a function PostgreSQL marks parallel-unsafe, which keeps the query on one process.
+_NOT_PARALLEL = "current_schema() IS NOT NULL"
+_SNAPSHOTS = MetricSnapshot._meta.db_table
+_BRANCH = "org_id = %s AND window_kind = %s AND window_start = ANY(%s) AND metric = ANY(%s)"
+_FULL_COLUMNS = "id, team_id, metric, window_start, window_end, value, numerator, denominator, cohort, extra"
+# A stored cohort is never negative (a check constraint): -1 marks a value-only row.
+_VALUE_COLUMNS = (
+    "id, team_id, metric, window_start, window_end, value, NULL::float8, NULL::float8, -1, NULL::jsonb"
+)
 
 
 def history_range(*, org: Organisation, kind: str, teams: list[Team] | None = None) -> tuple[str, str] | None:
@@ -141,6 +191,69 @@ def team_list(*, org: Organisation) -> list[Team]:
     )
 
 
+@dataclass(frozen=True)
+class Frame:
+    """What every dashboard page reads before its numbers, in one query: the organisation's teams
+    (by name), the weeks its snapshots cover, and its latest recompute runs (newest first)."""
+
+    teams: list[Team]
+    history: tuple[str, str] | None
+    runs: list[RecomputeRun]
+
+
+RECENT_RUNS = 20  # the recompute runs `freshness` reads
+
+
+def dashboard_frame(*, org: Organisation) -> Frame:
+    """The teams, history and recent runs of `org` (see `Frame`): one query, whatever the number of
+    teams or of runs (the teams carry only their id, slug and name). Plain SQL written once: the
+    ORM would spend longer building this query than PostgreSQL takes to answer it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_frame_sql(), {"org": org.pk})
+        team_rows, run_rows, first, last = cursor.fetchone()
+    return Frame(
+        teams=[
+            Team.from_db(DEFAULT_DB_ALIAS, ["id", "org_id", "slug", "name"], (pk, org.pk, slug, name))
+            for pk, slug, name in _decoded(team_rows)
+        ],
+        history=(first, last) if first else None,
+        runs=[
+            RecomputeRun(
+                id=pk,
+                org_id=org.pk,
+                started_at=datetime.fromisoformat(started_at),
+                finished_at=_instant(finished_at),
+                ok=ok,
+                message=message,
+            )
+            for pk, started_at, finished_at, ok, message in _decoded(run_rows)
+        ],
+    )
+
+
+@lru_cache(maxsize=1)
+def _frame_sql() -> str:
+    team, run, mark = Team._meta.db_table, RecomputeRun._meta.db_table, Watermark._meta.db_table
+    history = f"FROM {mark} WHERE org_id = %(org)s AND team_id IS NULL AND first_week <> '' LIMIT 1"  # noqa: S608
+    return (
+        f"SELECT (SELECT json_agg(json_build_array(id, slug, name) ORDER BY name, slug) "  # noqa: S608
+        f"FROM {team} WHERE org_id = %(org)s), "
+        f"(SELECT json_agg(json_build_array(id, started_at, finished_at, ok, message) "
+        f"ORDER BY started_at DESC) FROM (SELECT * FROM {run} WHERE org_id = %(org)s "
+        f"ORDER BY started_at DESC LIMIT {RECENT_RUNS}) AS recent), "
+        f"(SELECT first_week {history}), (SELECT last_week {history})"
+    )
+
+
+def _decoded(value: Any) -> list[Any]:
+    """A JSON column: decoded by the driver, or text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value or []
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
 # --- freshness -----------------------------------------------------------------------------------
 
 
@@ -168,11 +281,15 @@ class Freshness:
         )
 
 
-def freshness(*, org: Organisation, now: datetime | None = None) -> Freshness:
+def freshness(
+    *, org: Organisation, now: datetime | None = None, runs: list[RecomputeRun] | None = None
+) -> Freshness:
     """When the numbers were last computed, and whether something keeps them from being fresh:
-    one query on the recompute log, one Redis read (which fails fast when Redis is down)."""
+    one query on the recompute log (none given the latest `runs`, newest first, as
+    `dashboard_frame` reads them), one Redis read (which fails fast when Redis is down)."""
     now = now or timezone.now()
-    runs = list(RecomputeRun.objects.filter(org=org).order_by("-started_at")[:20])
+    if runs is None:
+        runs = list(RecomputeRun.objects.filter(org=org).order_by("-started_at")[:RECENT_RUNS])
     last_ok = next((run for run in runs if run.ok and run.finished_at), None)
     latest = runs[0] if runs else None
     running = stuck = failed = None

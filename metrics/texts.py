@@ -7,7 +7,7 @@ metrics/locale/fr/LC_MESSAGES/django.po.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -305,38 +305,55 @@ def _formats(language: str | None) -> dict[str, Any]:
     }
 
 
-def _number(value: float, decimals: int) -> str:
+def _number(value: float, decimals: int, decimal: str | None = None) -> str:
     rounded = round(float(value), decimals)
     if rounded.is_integer():  # 2.0 reads as 2
         return str(int(rounded))
-    return f"{rounded:.{decimals}f}".replace(".", _formats(get_language())["decimal"])
+    text = f"{rounded:.{decimals}f}"
+    return text.replace(".", decimal if decimal is not None else _formats(get_language())["decimal"])
 
 
-def format_value(metric: str, value: float | None, *, short: bool = False) -> str:
-    """A metric's value as a reader writes it: 82 %, 1.5 sessions, 12 h, 3.4 / 5; "—" for none."""
+def format_value(
+    metric: str, value: float | None, *, short: bool = False, formats: dict[str, Any] | None = None
+) -> str:
+    """A metric's value as a reader writes it: 82 %, 1.5 sessions, 12 h, 3.4 / 5; "—" for none.
+    `formats`: the language's (`_formats`), when the caller formats many values."""
     if value is None:
         return "—"
-    formats = _formats(get_language())
+    if formats is None:
+        formats = _formats(get_language())
+    decimal = formats["decimal"]
     if metric in SHARE_METRICS:
         return formats["percent"] % {
-            "number": _number(value * 100, 0 if abs(value) >= 0.1 or value == 0 else 1)
+            "number": _number(value * 100, 0 if abs(value) >= 0.1 or value == 0 else 1, decimal)
         }
     plural = 0 if value == 1 else 1  # 1.5 sessions, 0 days: plural
     if metric == "time_to_alignment":
-        text = _number(value, 1)
+        text = _number(value, 1, decimal)
         return text if short else formats["sessions"][plural] % {"number": text}
     if metric == "velocity":
-        text = _number(value, 1)
+        text = _number(value, 1, decimal)
         return text if short else formats["velocity"] % {"number": text}
     if metric == "deployment_frequency":
-        text = _number(value, 1)
+        text = _number(value, 1, decimal)
         return text if short else formats["days"][plural] % {"number": text}
     if metric in ("lead_time_for_changes", "time_to_restore"):
-        return formats["hours"] % {"number": _number(value, 1 if value < 10 else 0)}
+        return formats["hours"] % {"number": _number(value, 1 if value < 10 else 0, decimal)}
     if metric == "team_pulse":
-        text = _number(value, 1)
+        text = _number(value, 1, decimal)
         return text if short else formats["pulse"] % {"number": text}
-    return _number(value, 0 if float(value).is_integer() else 1)
+    return _number(value, 0 if float(value).is_integer() else 1, decimal)
+
+
+def number_formats() -> dict[str, Any]:
+    """The current language's number formats, for `format_value(..., formats=)`."""
+    return _formats(get_language())
+
+
+def format_values(metric: str, values: Sequence[float | None], *, short: bool = False) -> list[str]:
+    """`format_value` of each of `values` (the language read once: a page formats hundreds)."""
+    formats = _formats(get_language())
+    return [format_value(metric, value, short=short, formats=formats) for value in values]
 
 
 def target_text(metric: str, targets: Mapping[str, Target]) -> str:

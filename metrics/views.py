@@ -3,42 +3,36 @@ team, window kind, end week — from the query string, so each works without Jav
 `#partial` when a filter changes. The records behind a number, the CSV export, the targets and
 "Recompute now" are in metrics/views_records.py.
 
-A page's `#partial` (the numbers, tables and figures) is cached in Redis under a key naming
-everything it shows: the organisation's latest recompute, the filters, the language, the targets
-and the teams. A recompute changes the key, so a cached page is never older than the snapshots;
-with Redis down, pages are rendered every time.
+A page's `#partial` (the numbers, tables and figures) is cached (metrics/page_cache.py). What every
+page reads around it comes in one query (selectors.dashboard_frame); its numbers in one more. The
+overview of the organisation loads its table of every team after first paint (`team_table`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from collab.models import Team
-from metrics import dashboards, selectors, services
+from metrics import dashboards, page_cache, selectors, services
 from metrics.computations import DORA_METRICS, METRICS, targets_for_team, team_overrides
-from metrics.forms import DashboardFilterForm
+from metrics.forms import DashboardFilterForm, select_options, week_list, week_options
 from metrics.lead_time_split import lead_time_split
 from metrics.models import MetricSnapshot
 from metrics.open_escalations import open_escalations
+from metrics.selectors import ALL_TEAMS, Part
 from metrics.texts import (
     BANDS,
     DORA_BAND_RULES,
@@ -64,7 +58,6 @@ PAGES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "investment": (("investment_balance", "velocity"), "metrics:investment", "metrics/investment.html"),
     "escalations": (("escalations",), "metrics:escalations", "metrics/escalations.html"),
 }
-CACHE_SECONDS = 24 * 3600
 
 
 def need_org(request: HttpRequest) -> Any:
@@ -75,11 +68,17 @@ def need_org(request: HttpRequest) -> Any:
 
 
 def dashboard_scope(
-    request: HttpRequest, *, org: Any, teams: list[Team], team_slug: str | None = None
+    request: HttpRequest,
+    *,
+    org: Any,
+    teams: list[Team],
+    team_slug: str | None = None,
+    frame: selectors.Frame | None = None,
 ) -> tuple[dashboards.Scope, list[str], bool]:
     """The page's filters, the end weeks one can choose (newest first), and whether any snapshot
     exists. An unknown team is a 404 (another organisation's team is unknown here); any other
-    unreadable filter falls back to its default."""
+    unreadable filter falls back to its default. `frame` (selectors.dashboard_frame) has the
+    weeks the snapshots cover already."""
     form = DashboardFilterForm(request.GET or None)
     slug = team_slug or form.value("team", "")
     team = None
@@ -89,30 +88,46 @@ def dashboard_scope(
             raise Http404(_("No such team in this organisation."))
     kind = form.value("window", DEFAULT_WINDOW)
     now = services.current_week(org)
-    history = selectors.history_range(org=org, kind=kind, teams=teams)
+    history = frame.history if frame is not None else selectors.history_range(org=org, kind=kind, teams=teams)
     first, last = history if history else (now, now)
     last = max(last, now)
-    count = services.week_index(last) - services.week_index(first) + 1
-    weeks = [services.shift_week(last, -i) for i in range(count)]
+    weeks = week_list(first, last)
     end = form.value("to", last)
     if end not in weeks:
         end = last
     metric = form.value("metric", "velocity")
-    return dashboards.Scope(team=team, kind=kind, end=end, metric=metric), weeks, history is not None
+    return dashboards.Scope(team=team, kind=kind, end=end, metric=metric), list(weeks), history is not None
 
 
 def base_context(
-    *, page: str, org: Any, scope: dashboards.Scope, teams: list[Team], weeks: list[str], has_data: bool
+    *,
+    page: str,
+    org: Any,
+    scope: dashboards.Scope,
+    teams: list[Team],
+    weeks: list[str],
+    has_data: bool,
+    frame: selectors.Frame | None = None,
 ) -> dict[str, Any]:
-    context = _base_context(page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data)
+    context = _base_context(
+        page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data, frame=frame
+    )
     if page == "escalations":  # live, not snapshots: how long each undecided one has waited
         context["open_escalations"] = open_escalations(org=org, team=scope.team)
     return context
 
 
 def _base_context(
-    *, page: str, org: Any, scope: dashboards.Scope, teams: list[Team], weeks: list[str], has_data: bool
+    *,
+    page: str,
+    org: Any,
+    scope: dashboards.Scope,
+    teams: list[Team],
+    weeks: list[str],
+    has_data: bool,
+    frame: selectors.Frame | None,
 ) -> dict[str, Any]:
+    current_week = services.current_week(org)
     return {
         "page": page,
         "scope": scope,
@@ -122,9 +137,9 @@ def _base_context(
         "window_label": WINDOW_LABELS[scope.kind],
         "window_span": WINDOW_SPANS[scope.kind],
         "first_week": services.shift_week(scope.end, -(services.WINDOW_KINDS[scope.kind] - 1)),
-        "current_week": services.current_week(org),
+        "current_week": current_week,
         "has_data": has_data,
-        "freshness": selectors.freshness(org=org),
+        "freshness": selectors.freshness(org=org, runs=frame.runs if frame is not None else None),
         # A team's page reads the team's own targets where it has them.
         "targets": targets_for_team(
             services.org_targets(org), org.targets, scope.team.slug if scope.team else None
@@ -132,24 +147,15 @@ def _base_context(
         "tabs": _tabs(scope),
         "action_url": reverse(PAGES[page][1]) if page in PAGES else reverse("metrics:overview"),
         # The selects' options, built once (three years of weeks make a long list to loop over).
-        "team_options": _options([(t.slug, t.name) for t in teams], scope.team.slug if scope.team else ""),
-        "window_options": _options(list(WINDOW_LABELS.items()), scope.kind),
-        "week_options": _options(
-            [(w, f"{w} ({_('this week')})" if w == services.current_week(org) else w) for w in weeks],
-            scope.end,
+        "team_options": select_options(
+            [(t.slug, t.name) for t in teams], scope.team.slug if scope.team else ""
         ),
-        "metric_options": _options([(m, METRIC_TEXTS[m]["label"]) for m in METRICS], scope.metric),
+        "window_options": select_options(list(WINDOW_LABELS.items()), scope.kind),
+        "week_options": (
+            week_options(weeks[-1], weeks[0], current_week, scope.end, _("this week")) if weeks else ""
+        ),
+        "metric_options": select_options([(m, METRIC_TEXTS[m]["label"]) for m in METRICS], scope.metric),
     }
-
-
-def _options(choices: list[tuple[str, Any]], selected: str) -> str:
-    """The <option>s of a select (three years of weeks make a long list: one escape per text)."""
-    return mark_safe(  # noqa: S308 (every text escaped)
-        "".join(
-            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(label)}</option>'
-            for value, label in choices
-        )
-    )
 
 
 def _tabs(scope: dashboards.Scope) -> list[tuple[str, str, str]]:
@@ -169,19 +175,21 @@ def _tabs(scope: dashboards.Scope) -> list[tuple[str, str, str]]:
 
 
 def _points(
-    org: Any, scope: dashboards.Scope, weeks: list[str], *, metrics: tuple[str, ...]
+    org: Any, scope: dashboards.Scope, weeks: list[str], *, metrics: tuple[str, ...], page: str, table: bool
 ) -> list[selectors.Point]:
-    """One query: the scope's (and the organisation's) trends; for the organisation, every team's
-    value at the end week and every team's trend of the focus metric. Each part its own branch of
-    a UNION (an OR of them would have PostgreSQL read every snapshot of the window kind)."""
-    chosen = Q(metric__in=metrics)
-    parts = [(Q(team__isnull=True) & chosen, weeks)]
-    if scope.team:
-        parts.append((Q(team=scope.team) & chosen, weeks))
-    else:
-        parts.append((chosen, [scope.end]))  # every team's value at the end week
-        if scope.metric in metrics:
-            parts.append((Q(metric=scope.metric), weeks))  # every team's trend of the focus metric
+    """One query: the scope's (and the organisation's) trends; for the organisation's per-team
+    table (`table`), every team's value at the end week; for the overview's small multiples, every
+    team's trend of the focus metric. Each part its own branch of a UNION (an OR of them would have
+    PostgreSQL read every snapshot of the window kind). Before the end week a trend reads only the
+    values, but for the stacked figures, which read each week's details."""
+    earlier, full_trend = weeks[:-1], page in ("investment", "escalations")
+    parts: list[Part] = []
+    for team_id in [None] + ([scope.team.pk] if scope.team else []):
+        parts += [Part([scope.end], metrics, team_id), Part(earlier, metrics, team_id, full=full_trend)]
+    if scope.team is None and table:  # every team's value at the end week
+        parts.append(Part([scope.end], metrics, ALL_TEAMS))
+    if scope.team is None and page == "overview" and scope.metric in metrics:
+        parts.append(Part(weeks, [scope.metric], ALL_TEAMS, full=False))  # the focus metric
     return selectors.snapshot_points_any(org=org, kind=scope.kind, parts=parts)
 
 
@@ -214,14 +222,23 @@ def _lead_time_stages(org: Any, scope: dashboards.Scope, first_week: str) -> lis
     ]
 
 
-def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
-    """The numbers, tables and figures of the page's `#partial` (one query)."""
+def lazy_table(page: str, scope: dashboards.Scope) -> bool:
+    """Whether the page loads its per-team table after first paint (`team_table` below): the
+    overview of the organisation, whose table holds every metric of every team."""
+    return page == "overview" and scope.team is None
+
+
+def _fill(context: dict[str, Any], *, org: Any, page: str, table: bool | None = None) -> None:
+    """The numbers, tables and figures of the page's `#partial` (one query). The per-team table
+    comes with them unless the page loads it after first paint (`table`: whether it comes)."""
     scope: dashboards.Scope = context["scope"]
     teams: list[Team] = context["teams"]
     metrics = PAGES[page][0]
     targets = context["targets"]
     trend = selectors.trend_weeks(scope.end)
-    points = _points(org, scope, trend, metrics=metrics)
+    if table is None:
+        table = not lazy_table(page, scope)
+    points = _points(org, scope, trend, metrics=metrics, page=page, table=table)
     found = dashboards.series(points, trend)
     at_end = {(p.team_id, p.metric): p for p in points if p.end == scope.end}
     team_id = scope.team.pk if scope.team else None
@@ -255,8 +272,11 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
                 scope=scope,
                 own=_own_targets(org, teams),
             )
-            if scope.team is None
+            if scope.team is None and table
             else []
+        ),
+        "team_table_url": (
+            f"{reverse('metrics:team_table')}?{scope.query()}" if scope.team is None and not table else ""
         ),
     }
     if page == "dora":
@@ -288,10 +308,15 @@ def _fill(context: dict[str, Any], *, org: Any, page: str) -> None:
         if context["stacked"]:
             figures.append(("fig-escalations-stacked", context["stacked"]))
     context["figures"] = figures
-    context["figure_payloads"] = [
-        (figure_id, json.dumps(figure, separators=(",", ":"), allow_nan=False))
-        for figure_id, figure in figures
-    ]
+    context["figure_payloads"] = [(figure_id, figure_text(figure)) for figure_id, figure in figures]
+
+
+def figure_text(figure: dict[str, Any]) -> str:
+    """A figure's JSON as the text of an element: `&`, `<` and `>` escaped, which keeps it inert and
+    reads back the same through `textContent`; its many quotes left as they are (escaping them
+    would add a third to the page)."""
+    text = json.dumps(figure, separators=(",", ":"), allow_nan=False)
+    return mark_safe(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))  # noqa: S308
 
 
 def _own_targets(org: Any, teams: list[Team]) -> dict[int, Any]:
@@ -304,64 +329,82 @@ def _own_targets(org: Any, teams: list[Team]) -> dict[int, Any]:
     }
 
 
-def _cache_key(context: dict[str, Any], *, org: Any, page: str) -> str | None:
-    freshness: selectors.Freshness = context["freshness"]
-    if freshness.queue_down:
-        return None
-    scope: dashboards.Scope = context["scope"]
-    parts = [
-        org.pk,
-        page,
-        scope.team.slug if scope.team else "",
-        scope.kind,
-        scope.end,
-        scope.metric,
-        get_language(),
-        freshness.version,
-        context["current_week"],
-        json.dumps(services.org_targets(org), sort_keys=True),
-        json.dumps(org.targets.get("teams") if isinstance(org.targets, dict) else None, sort_keys=True),
-        [(team.pk, team.slug, team.name) for team in context["teams"]],
-        context["open_escalations"].fingerprint() if "open_escalations" in context else "",
-    ]
-    digest = hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
-    return f"metrics:page:{org.pk}:{digest}"
-
-
-def _cached(key: str | None, render_partial: Callable[[], str]) -> str:
-    if key is None:
-        return render_partial()
-    try:
-        html = cache.get(key)
-    except services.QUEUE_ERRORS as exc:
-        logger.warning("metrics dashboards: cache unreachable: %s", exc)
-        return render_partial()
-    if html is None:
-        html = render_partial()
-        try:
-            cache.set(key, html, timeout=CACHE_SECONDS)
-        except services.QUEUE_ERRORS as exc:
-            logger.warning("metrics dashboards: cache unreachable: %s", exc)
-    return html
-
-
-def _dashboard(request: HttpRequest, page: str, *, team_slug: str | None = None) -> HttpResponse:
+def _frame_context(
+    request: HttpRequest, page: str, *, team_slug: str | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """The organisation and what the page shows around its numbers (one query: dashboard_frame)."""
     org = need_org(request)
-    teams = selectors.team_list(org=org)
-    scope, weeks, has_data = dashboard_scope(request, org=org, teams=teams, team_slug=team_slug)
-    context = base_context(page=page, org=org, scope=scope, teams=teams, weeks=weeks, has_data=has_data)
+    frame = selectors.dashboard_frame(org=org)
+    scope, weeks, has_data = dashboard_scope(
+        request, org=org, teams=frame.teams, team_slug=team_slug, frame=frame
+    )
+    context = base_context(
+        page=page, org=org, scope=scope, teams=frame.teams, weeks=weeks, has_data=has_data, frame=frame
+    )
+    return org, context
+
+
+def _dashboard(
+    request: HttpRequest, page: str, *, team_slug: str | None = None, table: bool | None = None
+) -> HttpResponse:
+    org, context = _frame_context(request, page, team_slug=team_slug)
     template = PAGES[page][2]
+    inline = bool(table) and lazy_table(page, context["scope"])  # the table in place, not loaded after
 
     def render_partial() -> str:
-        _fill(context, org=org, page=page)
+        _fill(context, org=org, page=page, table=table)
         return render_to_string(f"{template}#partial", context, request)
 
-    partial = _cached(_cache_key(context, org=org, page=page), render_partial)
+    partial = page_cache.cached(
+        page_cache.cache_key(context, org=org, page=page, part="inline" if inline else ""), render_partial
+    )
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
         return HttpResponse(partial)  # the swapped #partial
     # The partial is this page's own render (now or from the cache): markup, not text.
     return render(request, template, context | {"partial_html": mark_safe(partial)})  # noqa: S308
+
+
+def render_team_table(context: dict[str, Any], *, org: Any) -> str:
+    """The overview's table of every team (and the organisation) at the end week."""
+    scope: dashboards.Scope = context["scope"]
+    metrics, teams = PAGES["overview"][0], context["teams"]
+    points = selectors.snapshot_points_any(
+        org=org, kind=scope.kind, parts=[Part([scope.end], metrics, ALL_TEAMS)]
+    )
+    context |= {
+        "table_metrics": [(m, METRIC_TEXTS[m]["label"]) for m in metrics],
+        "team_rows": dashboards.team_table(
+            metrics,
+            teams=teams,
+            at_end={(p.team_id, p.metric): p for p in points},
+            targets=context["targets"],
+            scope=scope,
+            own=_own_targets(org, teams),
+        ),
+    }
+    return render_to_string("metrics/includes/team_table.html", context)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def team_table(request: HttpRequest) -> HttpResponse:
+    """The overview's table of every team, which the overview loads after first paint (htmx) with
+    the overview's filters; without htmx (the link of its loading state), the overview with the
+    table in place. An unknown team in the filters (another organisation's) is a 404; a team's
+    overview has no such table."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.history_restore_request:
+        return _dashboard(request, "overview", table=True)
+    org, context = _frame_context(request, "overview")
+    if context["scope"].team is not None:  # a team's overview has no table of every team
+        return HttpResponse("")
+    html = page_cache.cached(
+        page_cache.cache_key(context, org=org, page="overview", part="teams"),
+        lambda: render_team_table(context, org=org),
+    )
+    return HttpResponse(html)
 
 
 @login_required
