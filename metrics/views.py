@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -188,7 +189,7 @@ def _points(
         parts += [Part([scope.end], metrics, team_id), Part(earlier, metrics, team_id, full=full_trend)]
     if scope.team is None and table:  # every team's value at the end week
         parts.append(Part([scope.end], metrics, ALL_TEAMS))
-    if scope.team is None and page == "overview" and scope.metric in metrics:
+    if scope.team is None and table and page == "overview" and scope.metric in metrics:
         parts.append(Part(weeks, [scope.metric], ALL_TEAMS, full=False))  # the focus metric
     return selectors.snapshot_points_any(org=org, kind=scope.kind, parts=parts)
 
@@ -223,8 +224,9 @@ def _lead_time_stages(org: Any, scope: dashboards.Scope, first_week: str) -> lis
 
 
 def lazy_table(page: str, scope: dashboards.Scope) -> bool:
-    """Whether the page loads its per-team table after first paint (`team_table` below): the
-    overview of the organisation, whose table holds every metric of every team."""
+    """Whether the page loads its teams compared after first paint (`team_table` below): the
+    overview of the organisation, whose small multiples hold a trend per team and whose table
+    holds every metric of every team."""
     return page == "overview" and scope.team is None
 
 
@@ -285,13 +287,8 @@ def _fill(context: dict[str, Any], *, org: Any, page: str, table: bool | None = 
         by_metric = {card.metric: card for card in cards}
         context["groups"] = [(key, title, [by_metric[m] for m in group]) for key, title, group in GROUPS]
         context["focus_label"] = METRIC_TEXTS[scope.metric]["label"]
-        if scope.team is None:
-            multiples = dashboards.small_multiples(
-                scope.metric, teams=teams, found=found, weeks=trend, targets=targets
-            )
-            context["multiples"] = multiples
-            if multiples:
-                figures.append(("fig-multiples", multiples))
+        if scope.team is None and table:  # the teams compared in place (else loaded after)
+            _teams_compared(context, found=found, weeks=trend)
     elif page == "dora":
         context["band_rules"] = [(METRIC_TEXTS[m]["label"], rules) for m, rules in DORA_BAND_RULES.items()]
         context["bands"] = list(BANDS.items())
@@ -365,25 +362,44 @@ def _dashboard(
     return render(request, template, context | {"partial_html": mark_safe(partial)})  # noqa: S308
 
 
+def _teams_compared(
+    context: dict[str, Any], *, found: Mapping[tuple[int | None, str], list[Any]], weeks: list[str]
+) -> None:
+    """The overview's small multiples of the focus metric, one per team, with their figure."""
+    scope: dashboards.Scope = context["scope"]
+    multiples = dashboards.small_multiples(
+        scope.metric, teams=context["teams"], found=found, weeks=weeks, targets=context["targets"]
+    )
+    context["multiples"] = multiples
+    context["multiples_payload"] = figure_text(multiples) if multiples else ""
+    context["focus_label"] = METRIC_TEXTS[scope.metric]["label"]
+
+
 def render_team_table(context: dict[str, Any], *, org: Any) -> str:
-    """The overview's table of every team (and the organisation) at the end week."""
+    """The overview's teams compared, which it loads after first paint: the focus metric's trend
+    of each team (small multiples) and the table of every team (and the organisation) at the end
+    week, in one query."""
     scope: dashboards.Scope = context["scope"]
     metrics, teams = PAGES["overview"][0], context["teams"]
+    trend = selectors.trend_weeks(scope.end)
     points = selectors.snapshot_points_any(
-        org=org, kind=scope.kind, parts=[Part([scope.end], metrics, ALL_TEAMS)]
+        org=org,
+        kind=scope.kind,
+        parts=[Part([scope.end], metrics, ALL_TEAMS), Part(trend, [scope.metric], ALL_TEAMS, full=False)],
     )
+    _teams_compared(context, found=dashboards.series(points, trend), weeks=trend)
     context |= {
         "table_metrics": [(m, METRIC_TEXTS[m]["label"]) for m in metrics],
         "team_rows": dashboards.team_table(
             metrics,
             teams=teams,
-            at_end={(p.team_id, p.metric): p for p in points},
+            at_end={(p.team_id, p.metric): p for p in points if p.end == scope.end},
             targets=context["targets"],
             scope=scope,
             own=_own_targets(org, teams),
         ),
     }
-    return render_to_string("metrics/includes/team_table.html", context)
+    return render_to_string("metrics/includes/teams_compared.html", context)
 
 
 @login_required

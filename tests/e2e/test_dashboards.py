@@ -39,6 +39,7 @@ def test_the_overview_draws_every_metric_and_its_trends(new_page, live_server, e
     page = open_dashboard(new_page, live_server, cto, query=f"?window=13w&to={LAST_WEEK}")
     assert page.locator(".metric-card").count() == 14
     assert page.locator(".metric-card .light").count() >= 10
+    page.wait_for_selector("[data-figure='fig-multiples'] .main-svg")  # loaded after first paint, no click
     drawn = page.locator("[data-figure] .main-svg")
     assert drawn.count() >= 14  # every card's trend, and the teams' small multiples
     assert page.locator("[data-figure='fig-multiples'] .main-svg").count() >= 1

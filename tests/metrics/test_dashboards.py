@@ -79,7 +79,10 @@ def test_overview_shows_every_metric_with_target_light_trend_and_how(cto):
     assert 'data-figure="fig-time_to_alignment"' in body
     assert 'id="fig-time_to_alignment"' in body  # the figure's JSON
     assert "Target: <strong>≤ 2\u00a0sessions</strong>" in body
-    assert 'data-figure="fig-multiples"' in body
+    # The teams compared come right after first paint, the small multiples with their figure.
+    teams = cto.get(reverse("metrics:team_table") + W14 + "&window=13w", headers={"HX-Request": "true"})
+    assert 'data-figure="fig-multiples"' in teams.content.decode()
+    assert 'id="fig-multiples"' in teams.content.decode()
 
 
 def test_overview_values_come_from_the_snapshots(cto, example_org):
