@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from metrics import views, views_records
+from metrics import views, views_records, views_teams
 
 app_name = "metrics"
 
@@ -12,7 +12,7 @@ urlpatterns = [
     path("dashboards/dora/", views.dora, name="dora"),
     path("dashboards/investment/", views.investment, name="investment"),
     path("dashboards/escalations/", views.escalations, name="escalations"),
-    path("dashboards/team-table/", views.team_table, name="team_table"),
+    path("dashboards/team-table/", views_teams.team_table, name="team_table"),
     path("dashboards/teams/<slug:slug>/", views.team, name="team"),
     path("dashboards/teams/<slug:slug>/velocity-panel/", views.velocity_panel, name="velocity_panel"),
     path("dashboards/records/<slug:metric>/", views_records.drilldown, name="drilldown"),

@@ -28,6 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from collab.models import Team
 from metrics import dashboards, page_cache, selectors, services
+from metrics.card_html import card_html
 from metrics.computations import DORA_METRICS, METRICS, targets_for_team, team_overrides
 from metrics.forms import DashboardFilterForm, select_options, week_list, week_options
 from metrics.lead_time_split import lead_time_split
@@ -224,10 +225,10 @@ def _lead_time_stages(org: Any, scope: dashboards.Scope, first_week: str) -> lis
 
 
 def lazy_table(page: str, scope: dashboards.Scope) -> bool:
-    """Whether the page loads its teams compared after first paint (`team_table` below): the
-    overview of the organisation, whose small multiples hold a trend per team and whose table
-    holds every metric of every team."""
-    return page == "overview" and scope.team is None
+    """Whether the page loads its table of every team after first paint (`metrics.views_teams`):
+    every page of the organisation (a team's page has no such table); the overview's comes with
+    the small multiples, a trend per team."""
+    return scope.team is None
 
 
 def _fill(context: dict[str, Any], *, org: Any, page: str, table: bool | None = None) -> None:
@@ -261,6 +262,8 @@ def _fill(context: dict[str, Any], *, org: Any, page: str, table: bool | None = 
             card.figure = dashboards.trend_figure(
                 card.metric, lines=lines, found=found, weeks=trend, targets=targets
             )
+    for card in cards:
+        card.html = card_html(card, wide=page != "overview")
     figures = [(card.figure_id, card.figure) for card in cards if card.figure]
     context |= {
         "cards": cards,
@@ -278,7 +281,9 @@ def _fill(context: dict[str, Any], *, org: Any, page: str, table: bool | None = 
             else []
         ),
         "team_table_url": (
-            f"{reverse('metrics:team_table')}?{scope.query()}" if scope.team is None and not table else ""
+            f"{reverse('metrics:team_table')}?{scope.query()}&page={page}"
+            if scope.team is None and not table
+            else ""
         ),
     }
     if page == "dora":
@@ -375,19 +380,19 @@ def _teams_compared(
     context["focus_label"] = METRIC_TEXTS[scope.metric]["label"]
 
 
-def render_team_table(context: dict[str, Any], *, org: Any) -> str:
-    """The overview's teams compared, which it loads after first paint: the focus metric's trend
-    of each team (small multiples) and the table of every team (and the organisation) at the end
-    week, in one query."""
+def render_team_table(context: dict[str, Any], *, org: Any, page: str) -> str:
+    """The table of every team (and the organisation) at the end week of `page`'s metrics, which
+    the page loads after first paint; the overview's with its teams compared, the focus metric's
+    trend of each team (small multiples). One query."""
     scope: dashboards.Scope = context["scope"]
-    metrics, teams = PAGES["overview"][0], context["teams"]
+    metrics, teams = PAGES[page][0], context["teams"]
     trend = selectors.trend_weeks(scope.end)
-    points = selectors.snapshot_points_any(
-        org=org,
-        kind=scope.kind,
-        parts=[Part([scope.end], metrics, ALL_TEAMS), Part(trend, [scope.metric], ALL_TEAMS, full=False)],
-    )
-    _teams_compared(context, found=dashboards.series(points, trend), weeks=trend)
+    parts = [Part([scope.end], metrics, ALL_TEAMS)]
+    if page == "overview":
+        parts.append(Part(trend, [scope.metric], ALL_TEAMS, full=False))
+    points = selectors.snapshot_points_any(org=org, kind=scope.kind, parts=parts)
+    if page == "overview":
+        _teams_compared(context, found=dashboards.series(points, trend), weeks=trend)
     context |= {
         "table_metrics": [(m, METRIC_TEXTS[m]["label"]) for m in metrics],
         "team_rows": dashboards.team_table(
@@ -399,28 +404,8 @@ def render_team_table(context: dict[str, Any], *, org: Any) -> str:
             own=_own_targets(org, teams),
         ),
     }
-    return render_to_string("metrics/includes/teams_compared.html", context)
-
-
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def team_table(request: HttpRequest) -> HttpResponse:
-    """The overview's table of every team, which the overview loads after first paint (htmx) with
-    the overview's filters; without htmx (the link of its loading state), the overview with the
-    table in place. An unknown team in the filters (another organisation's) is a 404; a team's
-    overview has no such table."""
-    htmx = getattr(request, "htmx", None)
-    if not htmx or htmx.history_restore_request:
-        return _dashboard(request, "overview", table=True)
-    org, context = _frame_context(request, "overview")
-    if context["scope"].team is not None:  # a team's overview has no table of every team
-        return HttpResponse("")
-    html = page_cache.cached(
-        page_cache.cache_key(context, org=org, page="overview", part="teams"),
-        lambda: render_team_table(context, org=org),
-    )
-    return HttpResponse(html)
+    template = "teams_compared" if page == "overview" else "team_table"
+    return render_to_string(f"metrics/includes/{template}.html", context)
 
 
 @login_required

@@ -71,7 +71,9 @@ def warm_pages(*, org: Organisation, team: Team | None = None) -> int:
                     return rendered
                 table_key = page_cache.cache_key(context, org=org, page=page, part="teams")
                 table = (
-                    views.render_team_table(dict(context), org=org) if views.lazy_table(page, scope) else None
+                    views.render_team_table(dict(context), org=org, page=page)
+                    if views.lazy_table(page, scope)
+                    else None
                 )
                 views._fill(context, org=org, page=page)
                 # The partial reads nothing of the request but the organisation (and the language).

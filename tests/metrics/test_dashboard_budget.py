@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collab.models import Team
-from metrics import dashboards, selectors, services
+from metrics import dashboards, selectors, services, views
 from metrics.computations import METRICS
 from metrics.models import MetricSnapshot, RecomputeRun
 from metrics.texts import format_value
@@ -207,3 +207,36 @@ def test_value_only_parts_read_the_values_and_a_full_read_wins(example_org):
     assert len(at_end) == 1
     assert at_end[0] == next(p for p in full if p.end == LAST_WEEK)
     assert len(both) == len(weeks) + Team.objects.filter(org=example_org).count()  # and the organisation's
+
+
+@pytest.mark.parametrize(
+    ("page", "metrics"),
+    [
+        ("health", views.PAGES["health"][0]),
+        ("dora", views.PAGES["dora"][0]),
+        ("investment", views.PAGES["investment"][0]),
+        ("escalations", views.PAGES["escalations"][0]),
+    ],
+)
+def test_every_page_of_the_organisation_loads_its_team_table_after_first_paint(
+    cto, example_org, page, metrics
+):
+    body = cto.get(reverse(f"metrics:{page}") + f"?window=13w&to={LAST_WEEK}").content.decode()
+    assert "team-table-wrap" not in body
+    loading = re.search(r'<div class="team-table-loading" hx-get="([^"]+)" hx-trigger="load"', body)
+    assert loading, "the table comes as soon as the page is shown"
+    fragment_url = loading.group(1).replace("&amp;", "&")
+    assert f"page={page}" in fragment_url
+    table = cto.get(fragment_url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in table
+    teams = Team.objects.filter(org=example_org).count()
+    assert table.count('<td class="num">') == (teams + 1) * len(metrics)
+    assert 'data-figure="fig-multiples"' not in table  # the overview's only
+    # A team's page has none; an unknown page is a 404.
+    team = Team.objects.filter(org=example_org).first()
+    team_body = cto.get(reverse("metrics:team", args=[team.slug])).content.decode()
+    assert "team-table-loading" not in team_body
+    assert (
+        cto.get(reverse("metrics:team_table") + "?page=nope", headers={"HX-Request": "true"}).status_code
+        == 404
+    )
