@@ -104,6 +104,7 @@ class Part:
     metrics: Sequence[str]
     team: int | str | None = None
     full: bool = True
+    band: bool = False  # with `full=False`: the DORA band too (a table's cell shows it)
 
 
 def snapshot_points_any(*, org: Organisation, kind: str, parts: Sequence[Part]) -> list[Point]:
@@ -114,7 +115,7 @@ def snapshot_points_any(*, org: Organisation, kind: str, parts: Sequence[Part]) 
     branches: list[str] = []
     params: list[Any] = []
     for part in parts:
-        columns = _FULL_COLUMNS if part.full else _VALUE_COLUMNS
+        columns = _FULL_COLUMNS if part.full else _BAND_COLUMNS if part.band else _VALUE_COLUMNS
         where = (
             ""
             if part.team == ALL_TEAMS
@@ -132,14 +133,24 @@ def snapshot_points_any(*, org: Organisation, kind: str, parts: Sequence[Part]) 
         rows = cursor.fetchall()
     points: dict[int, Point] = {}
     full: set[int] = set()
+    parsed: dict[Any, dict[str, Any]] = {}  # most details are alike ({"band": "high"}): read once
     for pk, team_id, metric, start, end, value, numerator, denominator, cohort, extra in rows:
-        if cohort < 0:  # a value-only branch's row
+        if cohort < 0:  # a value-only branch's row (with its band: -2)
             if pk not in points:
-                points[pk] = Point(team_id, metric, start, end, value, None, None, 0, {})
+                band = json.loads(extra) if cohort == -2 and isinstance(extra, str | bytes) else extra
+                points[pk] = Point(team_id, metric, start, end, value, None, None, 0, dict(band or {}))
         elif pk not in full:
             full.add(pk)
-            details = json.loads(extra) if isinstance(extra, str | bytes) else extra
-            points[pk] = Point(team_id, metric, start, end, value, numerator, denominator, cohort, details)
+            if isinstance(extra, str | bytes):
+                details = parsed.get(extra)
+                if details is None:
+                    details = parsed[extra] = json.loads(extra)
+            else:
+                details = extra
+            # Each point its own copy: a caller may add to its details.
+            points[pk] = Point(
+                team_id, metric, start, end, value, numerator, denominator, cohort, dict(details)
+            )
     return list(points.values())
 
 
@@ -150,9 +161,14 @@ _NOT_PARALLEL = "current_schema() IS NOT NULL"
 _SNAPSHOTS = MetricSnapshot._meta.db_table
 _BRANCH = "org_id = %s AND window_kind = %s AND window_start = ANY(%s) AND metric = ANY(%s)"
 _FULL_COLUMNS = "id, team_id, metric, window_start, window_end, value, numerator, denominator, cohort, extra"
-# A stored cohort is never negative (a check constraint): -1 marks a value-only row.
+# A stored cohort is never negative (a check constraint): -1 marks a value-only row, -2 a value
+# with its band.
 _VALUE_COLUMNS = (
     "id, team_id, metric, window_start, window_end, value, NULL::float8, NULL::float8, -1, NULL::jsonb"
+)
+_BAND_COLUMNS = (
+    "id, team_id, metric, window_start, window_end, value, NULL::float8, NULL::float8, -2, "
+    "jsonb_strip_nulls(jsonb_build_object('band', extra->'band'))"
 )
 
 

@@ -186,10 +186,15 @@ def _points(
     values, but for the stacked figures, which read each week's details."""
     earlier, full_trend = weeks[:-1], page in ("investment", "escalations")
     parts: list[Part] = []
-    for team_id in [None] + ([scope.team.pk] if scope.team else []):
-        parts += [Part([scope.end], metrics, team_id), Part(earlier, metrics, team_id, full=full_trend)]
-    if scope.team is None and table:  # every team's value at the end week
-        parts.append(Part([scope.end], metrics, ALL_TEAMS))
+    own = scope.team.pk if scope.team else None
+    for team_id in [None] + ([own] if scope.team else []):
+        parts.append(Part([scope.end], metrics, team_id))
+        # The trends: the scope's, and the organisation's beside a team's on a section page (a
+        # team's overview compares its cards with the organisation's at the end week only).
+        if team_id == own or page != "overview":
+            parts.append(Part(earlier, metrics, team_id, full=full_trend))
+    if scope.team is None and table:  # every team's value (and band) at the end week
+        parts.append(Part([scope.end], metrics, ALL_TEAMS, full=False, band=True))
     if scope.team is None and table and page == "overview" and scope.metric in metrics:
         parts.append(Part(weeks, [scope.metric], ALL_TEAMS, full=False))  # the focus metric
     return selectors.snapshot_points_any(org=org, kind=scope.kind, parts=parts)
@@ -387,7 +392,7 @@ def render_team_table(context: dict[str, Any], *, org: Any, page: str) -> str:
     scope: dashboards.Scope = context["scope"]
     metrics, teams = PAGES[page][0], context["teams"]
     trend = selectors.trend_weeks(scope.end)
-    parts = [Part([scope.end], metrics, ALL_TEAMS)]
+    parts = [Part([scope.end], metrics, ALL_TEAMS, full=False, band=True)]
     if page == "overview":
         parts.append(Part(trend, [scope.metric], ALL_TEAMS, full=False))
     points = selectors.snapshot_points_any(org=org, kind=scope.kind, parts=parts)
