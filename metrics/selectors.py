@@ -137,21 +137,24 @@ def snapshot_points_any(*, org: Organisation, kind: str, parts: Sequence[Part]) 
     for pk, team_id, metric, start, end, value, numerator, denominator, cohort, extra in rows:
         if cohort < 0:  # a value-only branch's row (with its band: -2)
             if pk not in points:
-                band = json.loads(extra) if cohort == -2 and isinstance(extra, str | bytes) else extra
-                points[pk] = Point(team_id, metric, start, end, value, None, None, 0, dict(band or {}))
+                band = _details(extra, parsed) if cohort == -2 else {}
+                points[pk] = Point(team_id, metric, start, end, value, None, None, 0, band)
         elif pk not in full:
             full.add(pk)
-            if isinstance(extra, str | bytes):
-                details = parsed.get(extra)
-                if details is None:
-                    details = parsed[extra] = json.loads(extra)
-            else:
-                details = extra
-            # Each point its own copy: a caller may add to its details.
-            points[pk] = Point(
-                team_id, metric, start, end, value, numerator, denominator, cohort, dict(details)
-            )
+            details = _details(extra, parsed)
+            points[pk] = Point(team_id, metric, start, end, value, numerator, denominator, cohort, details)
     return list(points.values())
+
+
+def _details(extra: Any, parsed: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """A snapshot's details from their JSON, each distinct text parsed once (`parsed`); each point
+    gets its own copy (a caller may add to it)."""
+    if not isinstance(extra, str | bytes):
+        return dict(extra or {})
+    details = parsed.get(extra)
+    if details is None:
+        details = parsed[extra] = json.loads(extra)
+    return dict(details)
 
 
 # A parallel plan (which PostgreSQL picks for a few branches of thirteen weeks) costs more to start
