@@ -22,6 +22,9 @@ from delivery.models import Deployment
 # reading neither (alignment, reviews, syncs…) cannot move.
 DEPLOYMENT_RECORDS = ("deployments", "commits")
 INCIDENT_RECORDS = ("incidents",)
+# No stored metric reads pull requests (the DORA page splits lead time from them live): a team's
+# refresh after one computes nothing, and its new run moves the dashboards' cache on.
+PULL_REQUEST_RECORDS = ("pull_requests",)
 
 
 def deployments_since(*, team_id: int, finishes: Iterable[datetime], exclude: Iterable[int] = ()) -> datetime:

@@ -13,7 +13,13 @@ from django.db import transaction
 
 from collab.models import Feature, Organisation, Team
 from collab.signals import records_changed_later
-from delivery.changes import DEPLOYMENT_RECORDS, INCIDENT_RECORDS, deployments_since, incident_since
+from delivery.changes import (
+    DEPLOYMENT_RECORDS,
+    INCIDENT_RECORDS,
+    PULL_REQUEST_RECORDS,
+    deployments_since,
+    incident_since,
+)
 from delivery.models import Commit, Deployment, Incident, PullRequest
 
 
@@ -236,7 +242,7 @@ def pull_request_upsert(
             source=source,
             **values,
         )
-        _announce(team)
+        _announce(team, since=min(data.opened_at, data.merged_at), records=PULL_REQUEST_RECORDS)
         return pull, True
     if existing.first_commit_at is not None and data.first_commit_at is None:
         values["first_commit_at"] = existing.first_commit_at
@@ -252,5 +258,5 @@ def pull_request_upsert(
         if name != "deployment":
             setattr(existing, name, values[name])
     existing.save(update_fields=changed)
-    _announce(team)
+    _announce(team, since=min(data.opened_at, data.merged_at), records=PULL_REQUEST_RECORDS)
     return existing, True

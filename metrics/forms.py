@@ -207,6 +207,13 @@ def select_options(choices: list[tuple[str, Any]], selected: str) -> str:
     )
 
 
+@lru_cache(maxsize=256)
+def team_options(teams: tuple[tuple[str, str], ...], selected: str) -> str:
+    """The team select's <option>s (`teams`: slug and name): hundreds of teams are escaped once,
+    not on every view."""
+    return select_options(list(teams), selected)
+
+
 @lru_cache(maxsize=64)
 def week_list(first: str, last: str) -> tuple[str, ...]:
     """The weeks from `last` back to `first` (three years of history: built once, not per view)."""

@@ -288,15 +288,18 @@ def _recompute_since(state: _State, *, team: Team, reach: watermarks.Reach) -> R
     widest = max(WINDOW_KINDS.values())
     hi = week_index(last)
     week = week_index(weeks.week_of(reach.since, org.time_zone))
-    stored_digests = watermarks.team_digests(org, [team]).get(team.pk)
-    if week < week_index(mark.first_week) or stored_digests is None:
-        return None
+    chosen = list(METRICS) if reach.records is None else metrics_reading(reach.records)
     report = RecomputeReport(
         org=org.slug, org_id=org.pk, scope=team.slug, first_week=week_label(week), last_week=last, groups=2
     )
-    chosen = list(METRICS) if reach.records is None else metrics_reading(reach.records)
+    if not chosen:  # records no metric reads (pull requests): nothing to compute or compare
+        watermarks.taken_in(org, upto=state.upto, team=team)
+        return report
+    stored_digests = watermarks.team_digests(org, [team]).get(team.pk)
+    if week < week_index(mark.first_week) or stored_digests is None:
+        return None
     snapshots = changes = None
-    if week <= hi and chosen:  # a later week is in no window yet (the week it begins computes it)
+    if week <= hi:  # a later week is in no window yet (the week it begins computes it)
         loaded = load_frames_timed(org=org, since=week_label(week - widest + 1), tables=tables_read(chosen))
         report.rows_loaded, report.load_seconds = loaded.rows, loaded.seconds
         began = perf_counter()

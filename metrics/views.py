@@ -30,7 +30,7 @@ from collab.models import Team
 from metrics import dashboards, page_cache, selectors, services
 from metrics.card_html import card_html
 from metrics.computations import DORA_METRICS, METRICS, targets_for_team, team_overrides
-from metrics.forms import DashboardFilterForm, select_options, week_list, week_options
+from metrics.forms import DashboardFilterForm, select_options, team_options, week_list, week_options
 from metrics.lead_time_split import lead_time_split
 from metrics.models import MetricSnapshot
 from metrics.open_escalations import open_escalations
@@ -149,8 +149,8 @@ def _base_context(
         "tabs": _tabs(scope),
         "action_url": reverse(PAGES[page][1]) if page in PAGES else reverse("metrics:overview"),
         # The selects' options, built once (three years of weeks make a long list to loop over).
-        "team_options": select_options(
-            [(t.slug, t.name) for t in teams], scope.team.slug if scope.team else ""
+        "team_options": team_options(
+            tuple((t.slug, t.name) for t in teams), scope.team.slug if scope.team else ""
         ),
         "window_options": select_options(list(WINDOW_LABELS.items()), scope.kind),
         "week_options": (

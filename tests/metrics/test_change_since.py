@@ -302,3 +302,39 @@ def test_an_incident_recorded_through_the_api_says_from_when_it_counts(
     services.team_metrics_refresh(team_id=quiet.pk)
     refreshed = numbers(quiet.org)
     assert full_numbers(quiet.org) == refreshed
+
+
+def test_a_pull_request_recorded_moves_no_stored_metric_but_a_new_run(
+    quiet, django_capture_on_commit_callbacks
+):
+    from delivery.records import PullRequestData, pull_request_upsert
+    from metrics.models import RecomputeRun
+
+    before, digests = numbers(quiet.org), bytes(Watermark.objects.get(team=quiet).digests)
+    runs = RecomputeRun.objects.filter(org=quiet.org).count()
+    merged = timezone.now() - timedelta(days=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_request_upsert(
+            org=quiet.org,
+            team=quiet,
+            data=PullRequestData(
+                repository="acme/shop",
+                number=7,
+                title="Faster checkout",
+                url="https://github.com/acme/shop/pull/7",
+                opened_at=merged - timedelta(days=1),
+                merged_at=merged,
+                first_commit_at=None,
+                merge_commit_sha="b" * 40,
+            ),
+            source="github",
+        )
+    assert list(RecordChange.objects.filter(team=quiet).values_list("since", "records")) == [
+        (merged - timedelta(days=1), "pull_requests")
+    ]
+    report = services.team_metrics_refresh(team_id=quiet.pk)
+    assert (report.scope, report.rows_loaded, report.results, report.written) == ("quiet", 0, 0, 0)
+    assert not RecordChange.objects.filter(team=quiet).exists()
+    assert numbers(quiet.org) == before
+    assert bytes(Watermark.objects.get(team=quiet).digests) == digests  # nothing to compare again
+    assert RecomputeRun.objects.filter(org=quiet.org).count() == runs + 1  # the pages' cache moves on

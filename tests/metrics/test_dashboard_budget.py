@@ -240,3 +240,15 @@ def test_every_page_of_the_organisation_loads_its_team_table_after_first_paint(
         cto.get(reverse("metrics:team_table") + "?page=nope", headers={"HX-Request": "true"}).status_code
         == 404
     )
+
+
+def test_the_team_options_are_escaped_once_for_a_list_of_teams():
+    from metrics.forms import team_options
+
+    teams = (("a", "Alpha & Co"), ("b", "<Beta>"))
+    html = team_options(teams, "b")
+    assert html == (
+        '<option value="a">Alpha &amp; Co</option><option value="b" selected>&lt;Beta&gt;</option>'
+    )
+    assert team_options(teams, "b") is html  # built once
+    assert team_options(teams, "a") != html
