@@ -4,8 +4,10 @@ What a recompute covers (the snapshot rows it may rewrite):
 - `team_metrics_refresh` after changes that each said from which instant they can move the metrics
   (`since`, e.g. a deployment recorded through the intake API or a webhook: `delivery.changes`) —
   the windows of the team and the organisation that contain a week from the earliest of them on,
-  the organisation's rows loaded from the first week those windows read; the team's history is not
-  compared, and its digests of those weeks are marked unknown (the next comparison computes them).
+  of the metrics reading the records they named (`records`; `metrics.computations.inputs`), the
+  organisation's rows of those tables loaded from the first week those windows read; the team's
+  history is not compared, and its digests of those weeks are marked unknown (the next comparison
+  computes them). Records no metric reads (pull requests): nothing is computed.
 - `team_metrics_refresh` (a second after any other change to a team's records) — the team's records are
   digested week by week (`metrics.computations.digests`) and compared with the digests stored in
   its watermark (`metrics.watermarks`): only the windows containing a week whose records moved are
